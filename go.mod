@@ -1,0 +1,3 @@
+module github.com/gbpf/gbpf
+
+go 1.26
