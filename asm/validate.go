@@ -77,6 +77,11 @@ func (insns Instructions) Validate() error {
 			pc++
 		}
 	}
+	// Execution must not run off the end: the kernel's rule too.
+	last := insns[len(insns)-1]
+	if second[len(insns)-1] || (last.OpCode != OpExit && last.OpCode != OpJA && last.OpCode != OpJA32) {
+		return &ValidationError{Index: len(insns) - 1, Reason: "the last instruction must be exit or an unconditional jump, or execution can run off the end"}
+	}
 	return nil
 }
 
