@@ -1,0 +1,96 @@
+// Command gbpf assembles, disassembles, verifies and runs eBPF programs in
+// user space. Its commands, flags, outputs and exit codes are a contract
+// (docs/cli.md in the shared design notes): scripts depend on them.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses of the contract.
+const (
+	exitOK       = 0
+	exitRejected = 1 // rejected by the verifier or failed at run time
+	exitUsage    = 2 // bad usage or unusable input
+)
+
+// exitError carries the exit status an error should end the command with.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks bad usage or unusable input (exit 2).
+func usageError(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// runError marks a program that failed at run time (exit 1).
+func runError(err error) error { return &exitError{code: exitRejected, err: err} }
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// execute runs the command line and returns the exit status; tests call
+// it directly.
+func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCommand(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var pe *pluginExit
+	if errors.As(err, &pe) {
+		return pe.code
+	}
+	var jsonDone *jsonReported
+	if !errors.As(err, &jsonDone) {
+		fmt.Fprintf(stderr, "gbpf: %v\n", err)
+	} else {
+		fmt.Fprintf(stderr, "gbpf: %v\n", jsonDone.err)
+		err = jsonDone.err
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// Errors cobra raises itself (unknown flag, wrong argument count) are usage errors.
+	return exitUsage
+}
+
+// jsonReported wraps an error that a --json command already put into its
+// JSON output; it is still printed to stderr.
+type jsonReported struct{ err error }
+
+func (e *jsonReported) Error() string { return e.err.Error() }
+func (e *jsonReported) Unwrap() error { return e.err }
+
+func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gbpf",
+		Short:         "Run, verify, assemble and disassemble eBPF programs in user space",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newPluginCommand(),
+		newConformanceCommand(),
+		newAsmCommand(),
+		newDisasmCommand(),
+		newRunCommand(),
+	)
+	return root
+}

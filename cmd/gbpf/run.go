@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gbpf/gbpf/internal/conformance"
+	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/spf13/cobra"
+)
+
+// runResult is the JSON object of `gbpf run --json` (the CLI contract).
+type runResult struct {
+	Program    string                       `json:"program"`
+	Type       string                       `json:"type"`
+	Engine     string                       `json:"engine"`
+	Retval     uint32                       `json:"retval"`
+	R0         uint64                       `json:"r0"`
+	DataOut    string                       `json:"data_out"`
+	CtxOut     string                       `json:"ctx_out"`
+	DurationNs int64                        `json:"duration_ns"`
+	Maps       map[string][]json.RawMessage `json:"maps"`
+	Output     []string                     `json:"output"`
+	Error      string                       `json:"error,omitempty"`
+
+	dataIn []byte // the packet before the runs, for the diff people see
+}
+
+func newRunCommand() *cobra.Command {
+	var (
+		prog, dataFile, ctxFile, engine, syntax string
+		repeat                                  int
+		asJSON                                  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a program once or --repeat N times, like BPF_PROG_TEST_RUN",
+		Long: `Runs a program given as assembly text (LLVM or conformance syntax) or raw
+bytecode. Such a program runs with the conformance calling convention: r1 holds
+the address of the --data bytes (modified in place, shown after the run), r2
+their length, r10 the top of a 512-byte stack.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res := runResult{Engine: engine, Type: "raw", Maps: map[string][]json.RawMessage{}, Output: []string{}}
+			res.Program = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+			err := runProgram(cmd, args[0], prog, dataFile, ctxFile, syntax, repeat, &res)
+			if asJSON {
+				if err != nil {
+					res.Error = err.Error()
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				if encErr := enc.Encode(res); encErr != nil {
+					return encErr
+				}
+				if err != nil {
+					return &jsonReported{err: err}
+				}
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			printRunResult(cmd.OutOrStdout(), &res, repeat)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&prog, "prog", "", "program to run, by function name (ELF objects)")
+	f.StringVar(&dataFile, "data", "", "file with the packet or memory the program gets")
+	f.StringVar(&ctxFile, "ctx", "", "file with the context bytes (ELF programs)")
+	f.IntVar(&repeat, "repeat", 1, "run this many times; the duration is the average")
+	f.StringVar(&engine, "engine", "interp", "engine: interp (jit and kernel come with later releases)")
+	f.StringVar(&syntax, "syntax", "", "syntax of an assembly FILE: llvm or conformance (default: detect)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string, repeat int, res *runResult) error {
+	if repeat < 1 {
+		return usageError("--repeat must be at least 1, not %d", repeat)
+	}
+	if ctxFile != "" {
+		return usageError("--ctx applies to ELF programs with a context; %s runs with the raw calling convention", path)
+	}
+	if res.Engine != "interp" {
+		if _, err := engineByName(res.Engine); err != nil || res.Engine == "kernel" {
+			return usageError("engine %q cannot run %s in this build (use interp)", res.Engine, path)
+		}
+	}
+	insns, err := loadProgram(path, cmd.InOrStdin(), syntax)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	if dataFile != "" {
+		if data, err = readInput(dataFile, cmd.InOrStdin()); err != nil {
+			return err
+		}
+	}
+	p, err := interp.New(insns, &interp.Options{Helpers: conformance.Helpers()})
+	if err != nil {
+		return usageError("%s: %v", path, err)
+	}
+	mem := bytes.Clone(data)
+	start := time.Now()
+	var r0 uint64
+	for i := 0; i < repeat; i++ {
+		if r0, err = p.Run(mem); err != nil {
+			return runError(err)
+		}
+	}
+	res.DurationNs = time.Since(start).Nanoseconds() / int64(repeat)
+	res.R0, res.Retval = r0, uint32(r0)
+	res.DataOut = hex.EncodeToString(mem)
+	res.dataIn = data
+	return nil
+}
+
+func printRunResult(w io.Writer, res *runResult, repeat int) {
+	fmt.Fprintf(w, "program:  %s (%s, engine %s)\n", res.Program, res.Type, res.Engine)
+	fmt.Fprintf(w, "r0:       0x%x (%d)\n", res.R0, int64(res.R0))
+	fmt.Fprintf(w, "retval:   %d\n", res.Retval)
+	if repeat > 1 {
+		fmt.Fprintf(w, "duration: %d ns per run (average of %d)\n", res.DurationNs, repeat)
+	} else {
+		fmt.Fprintf(w, "duration: %d ns\n", res.DurationNs)
+	}
+	out, _ := hex.DecodeString(res.DataOut)
+	if len(out) == 0 {
+		return
+	}
+	if bytes.Equal(out, res.dataIn) {
+		fmt.Fprintf(w, "data:     %d bytes, unchanged\n", len(out))
+		return
+	}
+	fmt.Fprintf(w, "data:     %d bytes, changed:\n", len(out))
+	for i := 0; i < len(out); i += 16 {
+		endAt := min(i+16, len(out))
+		if bytes.Equal(out[i:endAt], res.dataIn[i:endAt]) {
+			continue
+		}
+		fmt.Fprintf(w, "  %04x  - % x\n", i, res.dataIn[i:endAt])
+		fmt.Fprintf(w, "  %04x  + % x\n", i, out[i:endAt])
+	}
+}
