@@ -153,9 +153,7 @@ func TestEveryFormRoundTrips(t *testing.T) {
 							if err != nil || len(got) != width || !bytes.Equal(got.Encode(), insns[:width].Encode()) {
 								t.Fatalf("%v: %x formatted as %q (width %d), which assembles to %x, %v", syn, insns.Encode(), text, width, got.Encode(), err)
 							}
-							// Validate does not check the offset of exit,
-							// which neither syntax can write.
-							valid := ins.check() == "" && !(ins.OpCode == OpExit && ins.Offset != 0)
+							valid := ins.check() == ""
 							if ins.IsLoadImm64() {
 								valid = valid && next.OpCode == 0 && next.Dst == 0 && next.Src == 0 && next.Offset == 0
 							}

@@ -214,7 +214,7 @@ func (ins Instruction) checkJump() string {
 		if jmp32 || op.Source() == SrcX {
 			return unknownOpcode(op)
 		}
-		return first(reserved("destination register", int64(ins.Dst)), reserved("source register", int64(ins.Src)), reserved("immediate", int64(ins.Imm)))
+		return first(reserved("destination register", int64(ins.Dst)), reserved("source register", int64(ins.Src)), reserved("offset", int64(ins.Offset)), reserved("immediate", int64(ins.Imm)))
 	case JumpEq, JumpGT, JumpGE, JumpSet, JumpNE, JumpSGT, JumpSGE, JumpLT, JumpLE, JumpSLT, JumpSLE:
 		if op.Source() == SrcK {
 			return reserved("source register", int64(ins.Src))
