@@ -29,7 +29,7 @@ var availableOnce = sync.OnceValue(func() error {
 		{OpCode: asm.OpExit},
 	})
 	if err != nil {
-		return fmt.Errorf("%w: loading an XDP program: %w%s", ErrUnavailable, err, privilegeHint(err))
+		return fmt.Errorf("%w: %w%s", ErrUnavailable, err, privilegeHint(err))
 	}
 	defer p.Close()
 	if _, err := p.Run(nil, 1); err != nil {
