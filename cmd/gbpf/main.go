@@ -44,7 +44,7 @@ func main() {
 // it directly.
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCommand(stdin, stdout, stderr)
-	root.SetArgs(args)
+	root.SetArgs(pluginArgs(args))
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -66,6 +66,39 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Errors cobra raises itself (unknown flag, wrong argument count) are usage errors.
 	return exitUsage
+}
+
+// pluginArgs lets the bpf_conformance runner drive gbpf directly: it puts
+// the test's memory before its plugin options, so with
+// --plugin_path gbpf --plugin_options conformance-plugin the command line
+// is `gbpf "aa  bb  " conformance-plugin`. Move the subcommand to the front.
+func pluginArgs(args []string) []string {
+	if len(args) < 2 || !isHexMemory(args[0]) {
+		return args
+	}
+	for i, a := range args[1:] {
+		if a == "conformance-plugin" {
+			out := []string{a, args[0]}
+			out = append(out, args[1:i+1]...)
+			return append(out, args[i+2:]...)
+		}
+	}
+	return args
+}
+
+// isHexMemory reports whether s is hex bytes separated by whitespace.
+func isHexMemory(s string) bool {
+	digits := 0
+	for _, c := range s {
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			digits++
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 // jsonReported wraps an error that a --json command already put into its

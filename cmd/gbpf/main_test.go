@@ -133,6 +133,11 @@ func TestPluginBinary(t *testing.T) {
 	if out, code := run("b7 00 00 00 ff ff ff ff 95 00 00 00 00 00 00 00\n", "conformance-plugin", "--elf-ignored"); code != 0 || out != "0xffffffffffffffff\n" {
 		t.Errorf("mov: exit %d, output %q", code, out)
 	}
+	// The suite's runner with --plugin_path gbpf --plugin_options
+	// conformance-plugin puts the memory before the subcommand.
+	if out, code := run("71 10 02 00 00 00 00 00 95 00 00 00 00 00 00 00\n", "aa  bb  11  cc  dd  ", "conformance-plugin", "--engine", "interp"); code != 0 || out != "0x11\n" {
+		t.Errorf("memory first: exit %d, output %q", code, out)
+	}
 	if out, code := run("71 10 08 00 00 00 00 00 95 00 00 00 00 00 00 00\n", "conformance-plugin", "aa"); code != 1 || !strings.Contains(out, "invalid memory access") {
 		t.Errorf("fault: exit %d, output %q", code, out)
 	}
