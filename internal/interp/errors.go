@@ -13,6 +13,7 @@ var (
 	ErrCallDepth      = errors.New("call depth exceeded")
 	ErrHelper         = errors.New("helper failed")
 	ErrNoPacket       = errors.New("legacy packet load without packet data")
+	ErrBadCallback    = errors.New("invalid callback")
 )
 
 // RuntimeError is how a run ends when a runtime check fires: it names the

@@ -48,6 +48,13 @@ func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
 	if r.size == 0 {
 		return 0
 	}
+	// Programs look the same value up again and again: do not let the
+	// table grow with repeats of a recent region.
+	for i := len(m.regions) - 1; i >= 0 && i >= len(m.regions)-8; i-- {
+		if o := &m.regions[i]; o.lo == r.lo && o.size == r.size && o.writable == r.writable {
+			return r.lo
+		}
+	}
 	m.regions = append(m.regions, r)
 	return r.lo
 }
@@ -64,4 +71,52 @@ func (m *Machine) Memory(addr, size uint64, write bool) ([]byte, bool) {
 		return nil, false
 	}
 	return unsafe.Slice((*byte)(p), size), true
+}
+
+// Context gives a program's context its kernel semantics. The program sees
+// the UAPI struct (struct xdp_md, struct __sk_buff, ...) at the context
+// address, and every load and store there is converted, as the kernel's
+// verifier rewrites them: a 32-bit xdp_md.data load yields a full 64-bit
+// packet address, a store to __sk_buff.mark sets the packet's mark. ok is
+// false for an access the program type does not allow.
+type Context interface {
+	LoadContext(off, size int) (v uint64, ok bool)
+	StoreContext(off, size int, v uint64) (ok bool)
+}
+
+// contextRegion is the run's converted context: the address range the
+// program was given in r1, served by a Context instead of plain memory.
+type contextRegion struct {
+	lo, size uint64
+	conv     Context
+}
+
+// SetContext makes [addr, addr+size) the run's converted context. addr is
+// normally the address of a buffer the caller keeps alive and the Context
+// owns; accesses there never touch it directly.
+func (m *Machine) SetContext(addr, size uint64, c Context) {
+	m.ctx = contextRegion{lo: addr, size: size, conv: c}
+}
+
+// slowLoad serves a load that no plain region holds: a context field, or
+// a fault.
+func (m *Machine) slowLoad(pc int, addr, size uint64) (uint64, error) {
+	if off := addr - m.ctx.lo; m.ctx.conv != nil && off < m.ctx.size && size <= m.ctx.size-off {
+		if v, ok := m.ctx.conv.LoadContext(int(off), int(size)); ok {
+			return v, nil
+		}
+		return 0, &RuntimeError{PC: pc, Err: ErrMemoryAccess, Addr: addr, Size: int(size), Detail: "read of context offset " + itoa(off) + " (not a readable field of this size)"}
+	}
+	return 0, m.fault(pc, addr, int(size), "read")
+}
+
+// slowStore is slowLoad's counterpart for stores.
+func (m *Machine) slowStore(pc int, addr, size, v uint64) error {
+	if off := addr - m.ctx.lo; m.ctx.conv != nil && off < m.ctx.size && size <= m.ctx.size-off {
+		if m.ctx.conv.StoreContext(int(off), int(size), v) {
+			return nil
+		}
+		return &RuntimeError{PC: pc, Err: ErrMemoryAccess, Addr: addr, Size: int(size), Detail: "write of context offset " + itoa(off) + " (not a writable field of this size)"}
+	}
+	return m.fault(pc, addr, int(size), "write")
 }

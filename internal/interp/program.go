@@ -16,6 +16,7 @@ const (
 	StackSize       = 512       // bytes of stack per frame
 	MaxFrames       = 8         // bpf-to-bpf call depth, including the entry frame
 	DefaultBudget   = 1_000_000 // executed instructions per run
+	MaxTailCalls    = 33        // tail calls per run (the kernel's MAX_TAIL_CALL_CNT)
 	stackAreaSize   = StackSize * MaxFrames
 	calleeSavedRegs = 4 // r6 to r9
 )
@@ -68,29 +69,51 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 // besides the stack; the program may read and write it in place, and
 // legacy packet loads (LD_ABS/LD_IND) read from it.
 func (p *Program) Run(mem []byte) (uint64, error) {
-	m := p.machines.Get().(*Machine)
-	defer p.machines.Put(m)
-	m.reset()
+	m := p.Machine()
+	defer p.Release(m)
 	var r1 uint64
 	if len(mem) > 0 {
-		m.regions = append(m.regions, newRegion(mem, true, "memory"))
-		m.packet = mem
-		r1 = m.regions[len(m.regions)-1].lo
+		r1 = m.AddRegion(mem, true, "memory")
+		m.SetPacket(mem)
 	}
-	r0, err := m.run(p, r1, uint64(len(mem)))
+	return m.Run(r1, uint64(len(mem)))
+}
+
+// Machine returns a machine ready for one run of p: its stack is the only
+// region so far. The caller adds the run's memory (AddRegion, SetContext,
+// SetPacket), calls Run, and hands the machine back with Release.
+func (p *Program) Machine() *Machine {
+	m := p.machines.Get().(*Machine)
+	m.reset(p)
+	return m
+}
+
+// Release returns m to p's pool, dropping its references to run memory.
+func (p *Program) Release(m *Machine) {
 	m.release()
-	return r0, err
+	p.machines.Put(m)
 }
 
 // Machine is the state of one run: registers live in the run loop, the
 // machine holds the stack, the call frames and the regions the program may
 // touch. Helpers receive it to access program memory.
 type Machine struct {
+	// Env is the caller's per-run state (maps, context, output) for its
+	// helpers; the interpreter does not look at it.
+	Env any
+
+	prog    *Program
 	stack   *[stackAreaSize]byte
 	stackLo uint64
 	regions []region
 	packet  []byte
+	ctx     contextRegion
 	frames  [MaxFrames]frame
+	depth   int    // current call depth (0: the entry frame)
+	budget  uint64 // instructions left
+	tail    *Program
+	tails   int    // tail calls taken this run
+	fp      uint64 // r10 of the frame that called the running helper
 	// dirty is how many frames of stack the current or last run used, so
 	// that the next run zeroes only those.
 	dirty int
@@ -98,6 +121,7 @@ type Machine struct {
 
 type frame struct {
 	ret   int
+	prog  *Program
 	saved [calleeSavedRegs]uint64
 }
 
@@ -107,15 +131,20 @@ func newMachine() *Machine {
 	return m
 }
 
-// reset prepares the machine for a run: only the stack is a region, and the
-// stack frames the previous run used are zeroed, so runs are deterministic.
-func (m *Machine) reset() {
+// reset prepares the machine for a run of p: only the stack is a region,
+// and the stack frames the previous run used are zeroed, so runs are
+// deterministic.
+func (m *Machine) reset(p *Program) {
 	if m.dirty > 0 {
 		clear(m.stack[stackAreaSize-m.dirty*StackSize:])
 	}
+	m.prog = p
 	m.dirty = 1 // the entry frame; calls raise it
 	m.regions = append(m.regions[:0], newRegion(m.stack[:], true, "stack"))
 	m.packet = nil
+	m.ctx = contextRegion{}
+	m.depth, m.tails, m.tail = 0, 0, nil
+	m.budget = p.budget
 }
 
 // release drops references to caller memory so pooled machines do not
@@ -126,4 +155,77 @@ func (m *Machine) release() {
 	}
 	m.regions = m.regions[:0]
 	m.packet = nil
+	m.ctx = contextRegion{}
+	m.Env = nil
+	m.prog, m.tail = nil, nil
+	for i := range m.frames {
+		m.frames[i].prog = nil
+	}
+}
+
+// SetPacket sets the bytes legacy packet loads (LD_ABS/LD_IND) read.
+func (m *Machine) SetPacket(pkt []byte) { m.packet = pkt }
+
+// Run executes the program from its first instruction with r1 and r2 set,
+// r10 at the top of the entry frame, and returns r0.
+func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
+	var r [16]uint64
+	r[1], r[2] = r1, r2
+	r[10] = m.stackLo + stackAreaSize
+	return m.exec(m.prog, 0, &r)
+}
+
+// TailCall makes the running helper's program continue as target, in the
+// same frame, once the helper returns (bpf_tail_call). It reports false,
+// and changes nothing, when the run has used up its MaxTailCalls.
+func (m *Machine) TailCall(target *Program) bool {
+	if m.tails >= MaxTailCalls {
+		return false
+	}
+	m.tails++
+	m.tail = target
+	return true
+}
+
+// funcTag marks the value a "lddw rX, function" load gives: not an address
+// any region can hold, so a program cannot dereference it.
+const funcTag = 0xfff0_0000_0000_0000
+
+// CallFunc runs the program's function whose address fn a
+// "lddw rX, function" load produced (bpf_loop and for_each_map_elem
+// callbacks) in a new frame below the calling one, with r1 to r5 set, and
+// returns its r0.
+func (m *Machine) CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	pc := fn - funcTag
+	if fn < funcTag || pc >= uint64(len(m.prog.code)) {
+		return 0, &RuntimeError{PC: -1, Err: ErrBadCallback, Detail: "0x" + hex(fn) + " is not a function of this program"}
+	}
+	if m.depth+1 >= MaxFrames {
+		return 0, &RuntimeError{PC: int(pc), Err: ErrCallDepth, Detail: "more than 8 nested calls (callback)"}
+	}
+	var r [16]uint64
+	r[1], r[2], r[3], r[4], r[5] = r1, r2, r3, r4, r5
+	r[10] = m.fp - StackSize
+	saveDepth, saveFP, saveTail := m.depth, m.fp, m.tail
+	m.depth++
+	if m.depth >= m.dirty {
+		m.dirty = m.depth + 1
+	}
+	v, err := m.exec(m.prog, int(pc), &r)
+	m.depth, m.fp, m.tail = saveDepth, saveFP, saveTail
+	return v, err
+}
+
+func hex(v uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = digits[v&15]
+		v >>= 4
+		if v == 0 {
+			return string(b[i:])
+		}
+	}
 }

@@ -63,16 +63,13 @@ const (
 	szDW = uint8(asm.SizeDW)
 )
 
-// run is the interpreter loop. Registers are a local array so they stay in
-// the goroutine's stack frame; memory goes through translate.
-func (m *Machine) run(p *Program, r1, r2 uint64) (uint64, error) {
+// exec is the interpreter loop. It runs p from pc in the current frame
+// until that frame exits, and returns r0. The budget lives in a local
+// between helper calls, since it is touched on every instruction.
+func (m *Machine) exec(p *Program, pc int, r *[16]uint64) (uint64, error) {
 	code := p.code
-	var r [16]uint64
-	r[1], r[2] = r1, r2
-	r[10] = m.stackLo + stackAreaSize
-	depth := 0
-	budget := p.budget
-	pc := 0
+	base := m.depth
+	budget := m.budget
 	for {
 		if budget == 0 {
 			return 0, &RuntimeError{PC: pc, Err: ErrBudgetExceeded, Detail: "the program ran longer than its budget of executed instructions"}
@@ -199,97 +196,129 @@ func (m *Machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		// Loads.
 		case ldxMem | szB:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 1, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 1, "read")
+			if mp, ok := m.translate(a, 1, false); ok {
+				r[ins.dst&15] = uint64(*(*uint8)(mp))
+			} else {
+				v, err := m.slowLoad(pc-1, a, 1)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = v // the context converts (pointer fields are 64-bit)
 			}
-			r[ins.dst&15] = uint64(*(*uint8)(mp))
 		case ldxMem | szH:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 2, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 2, "read")
+			if mp, ok := m.translate(a, 2, false); ok {
+				r[ins.dst&15] = uint64(*(*uint16)(mp))
+			} else {
+				v, err := m.slowLoad(pc-1, a, 2)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = v // the context converts (pointer fields are 64-bit)
 			}
-			r[ins.dst&15] = uint64(*(*uint16)(mp))
 		case ldxMem | szW:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 4, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 4, "read")
+			if mp, ok := m.translate(a, 4, false); ok {
+				r[ins.dst&15] = uint64(*(*uint32)(mp))
+			} else {
+				v, err := m.slowLoad(pc-1, a, 4)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = v // the context converts (pointer fields are 64-bit)
 			}
-			r[ins.dst&15] = uint64(*(*uint32)(mp))
 		case ldxMem | szDW:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 8, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 8, "read")
+			if mp, ok := m.translate(a, 8, false); ok {
+				r[ins.dst&15] = *(*uint64)(mp)
+			} else {
+				v, err := m.slowLoad(pc-1, a, 8)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = v
 			}
-			r[ins.dst&15] = *(*uint64)(mp)
 		case ldxMemSX | szB:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 1, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 1, "read")
+			if mp, ok := m.translate(a, 1, false); ok {
+				r[ins.dst&15] = uint64(int64(*(*int8)(mp)))
+			} else {
+				v, err := m.slowLoad(pc-1, a, 1)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = uint64(int64(int8(v)))
 			}
-			r[ins.dst&15] = uint64(int64(*(*int8)(mp)))
 		case ldxMemSX | szH:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 2, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 2, "read")
+			if mp, ok := m.translate(a, 2, false); ok {
+				r[ins.dst&15] = uint64(int64(*(*int16)(mp)))
+			} else {
+				v, err := m.slowLoad(pc-1, a, 2)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = uint64(int64(int16(v)))
 			}
-			r[ins.dst&15] = uint64(int64(*(*int16)(mp)))
 		case ldxMemSX | szW:
 			a := r[ins.src&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 4, false)
-			if !ok {
-				return 0, m.fault(pc-1, a, 4, "read")
+			if mp, ok := m.translate(a, 4, false); ok {
+				r[ins.dst&15] = uint64(int64(*(*int32)(mp)))
+			} else {
+				v, err := m.slowLoad(pc-1, a, 4)
+				if err != nil {
+					return 0, err
+				}
+				r[ins.dst&15] = uint64(int64(int32(v)))
 			}
-			r[ins.dst&15] = uint64(int64(*(*int32)(mp)))
 
 		// Stores of an immediate and of a register.
 		case stMem | szB, stxMem | szB:
 			a := r[ins.dst&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 1, true)
-			if !ok {
-				return 0, m.fault(pc-1, a, 1, "write")
+			v := storeValue(ins, r)
+			if mp, ok := m.translate(a, 1, true); ok {
+				*(*uint8)(mp) = uint8(v)
+			} else if err := m.slowStore(pc-1, a, 1, v); err != nil {
+				return 0, err
 			}
-			*(*uint8)(mp) = uint8(storeValue(ins, &r))
 		case stMem | szH, stxMem | szH:
 			a := r[ins.dst&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 2, true)
-			if !ok {
-				return 0, m.fault(pc-1, a, 2, "write")
+			v := storeValue(ins, r)
+			if mp, ok := m.translate(a, 2, true); ok {
+				*(*uint16)(mp) = uint16(v)
+			} else if err := m.slowStore(pc-1, a, 2, v); err != nil {
+				return 0, err
 			}
-			*(*uint16)(mp) = uint16(storeValue(ins, &r))
 		case stMem | szW, stxMem | szW:
 			a := r[ins.dst&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 4, true)
-			if !ok {
-				return 0, m.fault(pc-1, a, 4, "write")
+			v := storeValue(ins, r)
+			if mp, ok := m.translate(a, 4, true); ok {
+				*(*uint32)(mp) = uint32(v)
+			} else if err := m.slowStore(pc-1, a, 4, v); err != nil {
+				return 0, err
 			}
-			*(*uint32)(mp) = uint32(storeValue(ins, &r))
 		case stMem | szDW, stxMem | szDW:
 			a := r[ins.dst&15] + uint64(int64(ins.off))
-			mp, ok := m.translate(a, 8, true)
-			if !ok {
-				return 0, m.fault(pc-1, a, 8, "write")
+			v := storeValue(ins, r)
+			if mp, ok := m.translate(a, 8, true); ok {
+				*(*uint64)(mp) = uint64(v)
+			} else if err := m.slowStore(pc-1, a, 8, v); err != nil {
+				return 0, err
 			}
-			*(*uint64)(mp) = storeValue(ins, &r)
 
 		case atomicW:
-			if err := m.atomic32(pc-1, ins, &r); err != nil {
+			if err := m.atomic32(pc-1, ins, r); err != nil {
 				return 0, err
 			}
 		case atomicDW:
-			if err := m.atomic64(pc-1, ins, &r); err != nil {
+			if err := m.atomic64(pc-1, ins, r); err != nil {
 				return 0, err
 			}
 
 		// Legacy packet loads: big-endian, and a load past the packet ends
 		// the whole program with r0 = 0, as in the kernel.
 		case ldAbs | szB, ldAbs | szH, ldAbs | szW, ldInd | szB, ldInd | szH, ldInd | szW:
-			v, ok, err := m.loadPacket(pc-1, ins, &r)
+			v, ok, err := m.loadPacket(pc-1, ins, r)
 			if err != nil {
 				return 0, err
 			}
@@ -486,24 +515,35 @@ func (m *Machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case jmp64 | call | k:
 			switch asm.Register(ins.src) {
 			case asm.CallLocal:
-				if depth+1 >= MaxFrames {
+				if m.depth+1 >= MaxFrames {
 					return 0, &RuntimeError{PC: pc - 1, Err: ErrCallDepth, Detail: "more than 8 nested bpf-to-bpf calls"}
 				}
-				f := &m.frames[depth]
+				f := &m.frames[m.depth]
 				f.ret = pc
+				f.prog = p
 				f.saved = [calleeSavedRegs]uint64{r[6], r[7], r[8], r[9]}
-				depth++
-				if depth >= m.dirty {
-					m.dirty = depth + 1
+				m.depth++
+				if m.depth >= m.dirty {
+					m.dirty = m.depth + 1
 				}
 				r[10] -= StackSize
 				pc += int(int32(ins.imm))
 			default:
-				v, err := m.callHelper(p, pc-1, ins.imm, &r)
+				idx := ins.imm >> 32
+				if idx == 0 {
+					return 0, &RuntimeError{PC: pc - 1, Err: ErrUnknownHelper, Detail: "no helper with id " + itoa(uint64(uint32(ins.imm)))}
+				}
+				m.budget, m.fp = budget, r[10]
+				v, err := m.invoke(pc-1, p.helpers[idx-1], r)
 				if err != nil {
 					return 0, err
 				}
+				budget = m.budget
 				r[0] = v
+				if m.tail != nil {
+					p, code, pc = m.tail, m.tail.code, 0
+					m.prog, m.tail = p, nil
+				}
 			}
 		case jmp64 | call | x: // callx: the register holds a helper id
 			id := r[ins.dst&15]
@@ -514,20 +554,31 @@ func (m *Machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 			if h == nil {
 				return 0, &RuntimeError{PC: pc - 1, Err: ErrUnknownHelper, Detail: "no helper with id " + itoa(id)}
 			}
-			v, err := m.invoke(pc-1, h, &r)
+			m.budget, m.fp = budget, r[10]
+			v, err := m.invoke(pc-1, h, r)
 			if err != nil {
 				return 0, err
 			}
+			budget = m.budget
 			r[0] = v
+			if m.tail != nil {
+				p, code, pc = m.tail, m.tail.code, 0
+				m.prog, m.tail = p, nil
+			}
 		case jmp64 | exit:
-			if depth == 0 {
+			if m.depth == base {
+				m.budget = budget
 				return r[0], nil
 			}
-			depth--
-			f := &m.frames[depth]
+			m.depth--
+			f := &m.frames[m.depth]
 			r[6], r[7], r[8], r[9] = f.saved[0], f.saved[1], f.saved[2], f.saved[3]
 			r[10] += StackSize
 			pc = f.ret
+			if f.prog != p {
+				p, code = f.prog, f.prog.code
+				m.prog = p
+			}
 
 		default:
 			// Validation admits only the opcodes above; reaching here means
@@ -539,14 +590,6 @@ func (m *Machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 
 func (m *Machine) fault(pc int, addr uint64, size int, what string) error {
 	return &RuntimeError{PC: pc, Err: ErrMemoryAccess, Addr: addr, Size: size, Detail: what}
-}
-
-func (m *Machine) callHelper(p *Program, pc int, imm uint64, r *[16]uint64) (uint64, error) {
-	idx := imm >> 32
-	if idx == 0 {
-		return 0, &RuntimeError{PC: pc, Err: ErrUnknownHelper, Detail: "no helper with id " + itoa(uint64(uint32(imm)))}
-	}
-	return m.invoke(pc, p.helpers[idx-1], r)
 }
 
 func (m *Machine) invoke(pc int, h Helper, r *[16]uint64) (uint64, error) {
