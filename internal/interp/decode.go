@@ -40,12 +40,15 @@ func decode(insns asm.Instructions, helpers map[int32]Helper) ([]inst, []Helper,
 		case ins.IsLoadImm64():
 			switch ins.Src {
 			case asm.PseudoNone:
+				d.imm = asm.Imm64(ins, insns[pc+1])
+			case asm.PseudoFunc:
+				// Validation checked that the target is an instruction.
+				d.imm = funcTag + uint64(pc+1+int(ins.Imm))
 			default:
 				// Map and BTF references must be resolved to addresses by
 				// the loader before a program reaches an engine.
 				return nil, nil, fmt.Errorf("instruction %d: unresolved 64-bit immediate load of kind %d", pc, ins.Src)
 			}
-			d.imm = asm.Imm64(ins, insns[pc+1])
 			code[pc] = d
 			code[pc+1] = inst{op: opNop}
 			pc++
