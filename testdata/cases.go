@@ -1,0 +1,91 @@
+package testdata
+
+// Case is one kernel test run over an object of this directory.
+type Case struct {
+	Name    string
+	Object  string // object file in this directory
+	Program string // function name
+	Data    []byte // packet, for packet programs
+	Context []byte // ctx_in, where the program needs one
+	Repeat  int    // 0 means once
+	// Retval is what BPF_PROG_TEST_RUN reports for the last run on a freshly
+	// loaded object (after the Before runs).
+	Retval uint32
+	// Before names cases of the same object to run first, in order, on the
+	// same loaded collection, for programs that consume what others left in
+	// maps.
+	Before []string
+	// NoTestRun marks program types the kernel loads but cannot test-run
+	// (kprobe, tracepoint): the case only checks that the verifier accepts
+	// the program.
+	NoTestRun bool
+	// Covers lists the features the case exercises.
+	Covers []string
+}
+
+// XDP verdicts and tc actions, for readability.
+const (
+	XDPAborted  = 0
+	XDPDrop     = 1
+	XDPPass     = 2
+	XDPTx       = 3
+	XDPRedirect = 4
+
+	TCActOK       = 0
+	TCActShot     = 2
+	TCActRedirect = 7
+)
+
+// corrupt returns b with the byte at off flipped.
+func corrupt(b []byte, off int) []byte {
+	b[off] ^= 0xff
+	return b
+}
+
+// Cases is the corpus's test-run table. Each retval is what the kernel
+// (Linux 6.18, x86-64) returned.
+var Cases = []Case{
+	// xdp_firewall.o
+	{Name: "fw_tcp_pass", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPPass,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Covers: []string{"xdp", "ipv4", "tcp", "lpm_trie", "hash", "lru_hash", "percpu_array", "csum_diff", "ttl decrement with checksum fix", "global function", "static function", "atomics", "const volatile", ".bss"}},
+	{Name: "fw_udp_echo", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPTx,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 5353, 7, Payload([]byte("ping"))),
+		Covers: []string{"xdp", "udp", "swap MACs and addresses", "XDP_TX"}},
+	{Name: "fw_deny_source", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPDrop,
+		Data:   TCP("10.66.7.8", "198.51.100.2", 40000, 443),
+		Covers: []string{"lpm_trie lookup", "XDP_DROP"}},
+	{Name: "fw_deny_port", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPDrop,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 23),
+		Covers: []string{"hash lookup with struct key"}},
+	{Name: "fw_ttl_expired", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPDrop,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 1000, 53, TTL(1)),
+		Covers: []string{"const volatile min_ttl", "__sync_fetch_and_add on .bss"}},
+	{Name: "fw_bad_checksum", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPDrop,
+		Data:   corrupt(TCP("192.0.2.1", "198.51.100.2", 40000, 80), 14+10),
+		Covers: []string{"csum_diff over the IPv4 header"}},
+	{Name: "fw_vlan", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPPass,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80, VLAN(100)),
+		Covers: []string{"802.1Q", "bounded loop"}},
+	{Name: "fw_qinq_echo", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPTx,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 5353, 7, VLAN(100, 200)),
+		Covers: []string{"802.1ad + 802.1Q"}},
+	{Name: "fw_ipv6_tcp", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPPass,
+		Data:   TCP("2001:db8::1", "2001:db8::2", 40000, 443),
+		Covers: []string{"ipv6", "hop limit decrement"}},
+	{Name: "fw_ipv6_hopbyhop_deny", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPDrop,
+		Data:   TCP("2001:db8::1", "2001:db8::2", 40000, 23, HopByHop()),
+		Covers: []string{"ipv6 extension headers", "bounded loop in a static noinline function"}},
+	{Name: "fw_ipv6_hop_limit", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPDrop,
+		Data:   UDP("2001:db8::1", "2001:db8::2", 1000, 53, TTL(1)),
+		Covers: []string{"ipv6 hop limit"}},
+	{Name: "fw_arp", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPPass,
+		Data:   ARP("192.0.2.1", "192.0.2.254"),
+		Covers: []string{"non-IP"}},
+	{Name: "fw_truncated", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPAborted,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80)[:14+12],
+		Covers: []string{"bounds checks", "XDP_ABORTED"}},
+	{Name: "fw_repeat", Object: "xdp_firewall.o", Program: "xdp_firewall", Retval: XDPPass, Repeat: 5,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80, TTL(10)),
+		Covers: []string{"repeat: packet stores persist across runs", "lru_hash counters"}},
+}

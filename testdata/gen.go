@@ -1,0 +1,8 @@
+package testdata
+
+// Rebuild the objects with `go generate ./testdata` (a ./testdata/...
+// pattern matches nothing: the go command skips testdata directories in
+// wildcards). Needs clang 19 and the libbpf headers (apt-get install
+// clang-19 libbpf-dev).
+
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c xdp_firewall.c -o xdp_firewall.o
