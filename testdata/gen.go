@@ -6,3 +6,4 @@ package testdata
 // clang-19 libbpf-dev).
 
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c xdp_firewall.c -o xdp_firewall.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c maps_tour.c -o maps_tour.o
