@@ -7,3 +7,6 @@ package testdata
 
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c xdp_firewall.c -o xdp_firewall.o
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c maps_tour.c -o maps_tour.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c tailcall.c -o tailcall.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c ringbuf_perf.c -o ringbuf_perf.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c xdp_adjust.c -o xdp_adjust.o
