@@ -229,3 +229,11 @@ func hex(v uint64) string {
 		}
 	}
 }
+
+// Rearm readies m for another run of p with the same memory, as the
+// kernel's repeated test-runs reuse their packet and context.
+func (m *Machine) Rearm(p *Program) {
+	m.prog = p
+	m.depth, m.tails, m.tail = 0, 0, nil
+	m.budget = p.budget
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package gbpf
+
+func currentCPU() int { return 0 }
