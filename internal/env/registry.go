@@ -18,9 +18,9 @@ const (
 
 var registry struct {
 	mu     sync.Mutex
-	addrOf sync.Map // maps.Map -> uint64, for inner maps of map-in-map lookups
-	maps atomic.Pointer[[]maps.Map] // copied on write
-	free []int
+	addrOf sync.Map                   // maps.Map -> uint64, for inner maps of map-in-map lookups
+	maps   atomic.Pointer[[]maps.Map] // copied on write
+	free   []int
 }
 
 // Register gives m an address programs can hold; Unregister releases it
