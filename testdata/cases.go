@@ -1,5 +1,7 @@
 package testdata
 
+import "encoding/binary"
+
 // Case is one kernel test run over an object of this directory.
 type Case struct {
 	Name    string
@@ -22,6 +24,9 @@ type Case struct {
 	// Covers lists the features the case exercises.
 	Covers []string
 }
+
+// SkBuffSize is sizeof(struct __sk_buff), the context of skb programs.
+const SkBuffSize = 192
 
 // XDP verdicts and tc actions, for readability.
 const (
@@ -148,4 +153,71 @@ var Cases = []Case{
 	{Name: "redirect_devmap_empty", Object: "xdp_adjust.o", Program: "xdp_redirect_devmap", Retval: XDPDrop,
 		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
 		Covers: []string{"redirect_map", "devmap", "fallback action from flags"}},
+
+	// tc_skb.o
+	{Name: "tc_rewrite_tcp", Object: "tc_skb.o", Program: "tc_rewrite", Retval: TCActOK,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80, Payload([]byte("hello"))),
+		Covers: []string{"tc (sched_cls)", "skb_load_bytes", "skb_store_bytes", "l3_csum_replace", "l4_csum_replace with BPF_F_PSEUDO_HDR", "__sk_buff reads and a mark write"}},
+	{Name: "tc_rewrite_udp", Object: "tc_skb.o", Program: "tc_rewrite", Retval: TCActShot,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 1000, 53),
+		Covers: []string{"TC_ACT_SHOT"}},
+	{Name: "tc_rewrite_ctx", Object: "tc_skb.o", Program: "tc_rewrite", Retval: TCActOK,
+		Data:    TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Context: make([]byte, SkBuffSize),
+		Covers:  []string{"a zeroed __sk_buff passed in and copied back"}},
+	{Name: "tc_redirect", Object: "tc_skb.o", Program: "tc_redirect", Retval: TCActRedirect,
+		Data:   ARP("192.0.2.1", "192.0.2.254", VLAN(5)),
+		Covers: []string{"classifier section", "redirect in tc"}},
+	{Name: "socket_ldabs_keep", Object: "tc_skb.o", Program: "sock_http", Retval: 60 - 14, // skb->len excludes the Ethernet header
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Covers: []string{"socket filter", "LD_ABS byte/half/word", "LD_IND"}},
+	{Name: "socket_ldabs_drop", Object: "tc_skb.o", Program: "sock_http", Retval: 0,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 443),
+		Covers: []string{"socket filter verdict 0"}},
+	{Name: "socket_ldabs_truncate", Object: "tc_skb.o", Program: "sock_http", Retval: 64,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 1000, 53, Payload(make([]byte, 80))),
+		Covers: []string{"socket filter truncation"}},
+	{Name: "socket_ldabs_ipv6", Object: "tc_skb.o", Program: "sock_http", Retval: 0,
+		Data:   TCP("2001:db8::1", "2001:db8::2", 40000, 80),
+		Covers: []string{"socket filter on IPv6"}},
+	{Name: "socket_load_bytes", Object: "tc_skb.o", Program: "sock_bytes", Retval: 100,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 1000, 53, Payload(make([]byte, 200))),
+		Covers: []string{"skb_load_bytes in a socket filter"}},
+
+	// tracing.o
+	{Name: "rawtp_probe", Object: "tracing.o", Program: "rawtp_probe", Retval: 42,
+		Context: U64s(21, 0),
+		Covers:  []string{"raw_tracepoint with ctx args", "probe_read", "probe_read_str", "probe_read_kernel", "probe_read_kernel_str", "probe_read_user (-EFAULT on NULL)", "probe_read_user_str", "get_current_pid_tgid", "get_current_uid_gid", "get_current_comm"}},
+	{Name: "rawtp_probe_repeat", Object: "tracing.o", Program: "rawtp_probe", Retval: 0xfffffffe, Repeat: 3,
+		Context: U64s(0xffffffff, 0),
+		Covers:  []string{"raw_tracepoint repeated from user space", "negative return value"}},
+	{Name: "syscall_calc", Object: "tracing.o", Program: "sys_calc", Retval: 13,
+		Context: append(U32s(6, 7), make([]byte, 40)...),
+		Covers:  []string{"syscall program", "context written back", "snprintf into the context"}},
+	{Name: "tracepoint_load_only", Object: "tracing.o", Program: "tp_openat", NoTestRun: true,
+		Covers: []string{"tracepoint (load only)", "probe_read_user_str", "hash with a string key"}},
+	{Name: "kprobe_load_only", Object: "tracing.o", Program: "kp_openat", NoTestRun: true,
+		Covers: []string{"kprobe (load only)", "get_func_ip"}},
+	// legacy_maps.o
+	{Name: "legacy_maps", Object: "legacy_maps.o", Program: "xdp_legacy", Retval: XDPPass, Repeat: 2,
+		Data:   UDP("2001:db8::1", "2001:db8::2", 1000, 53, Payload(make([]byte, 600))),
+		Covers: []string{"legacy maps section (struct bpf_map_def)", "hash", "array"}},
+}
+
+// U64s encodes little-endian u64 values, e.g. raw tracepoint arguments.
+func U64s(vs ...uint64) []byte {
+	var b []byte
+	for _, v := range vs {
+		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	return b
+}
+
+// U32s encodes little-endian u32 values.
+func U32s(vs ...uint32) []byte {
+	var b []byte
+	for _, v := range vs {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	return b
 }

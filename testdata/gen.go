@@ -10,3 +10,6 @@ package testdata
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c tailcall.c -o tailcall.o
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c ringbuf_perf.c -o ringbuf_perf.o
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c xdp_adjust.c -o xdp_adjust.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c tc_skb.c -o tc_skb.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c tracing.c -o tracing.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c legacy_maps.c -o legacy_maps.o

@@ -126,3 +126,73 @@ func formatMaps(maps map[string][]Entry) string {
 	}
 	return b.String()
 }
+
+func TestMapsQueueStackAreRestored(t *testing.T) {
+	c := loadObject(t, "maps_tour.o")
+	tc, _ := findCase("maps_tour")
+	if _, err := runCase(c, tc); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		maps, err := c.Maps()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 60, 61, 62 pushed; the queue lost 60 and the stack 62 to pops.
+		want := map[string][]uint32{"fifo": {61, 62}, "lifo": {61, 60}}
+		for name, vals := range want {
+			var got []uint32
+			for _, e := range maps[name] {
+				got = append(got, uint32(e.Value[0]))
+			}
+			if !slices.Equal(got, vals) {
+				t.Errorf("%s = %v, want %v", name, got, vals)
+			}
+		}
+		if got := maps["by_id"]; len(got) != 1 || got[0].Name != "inner_named" {
+			t.Errorf("by_id = %+v, want key 7 -> inner_named", got)
+		}
+	}
+}
+
+func TestRingbufPeekThenRead(t *testing.T) {
+	c := loadObject(t, "ringbuf_perf.o")
+	tc, _ := findCase("ringbuf_events")
+	if _, err := runCase(c, tc); err != nil {
+		t.Fatal(err)
+	}
+	maps, err := c.Maps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(maps["events"]); n != 2 {
+		t.Fatalf("Maps shows %d ring buffer records, want 2 (the discarded one left out)", n)
+	}
+	recs, err := c.ReadRingbuf("events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || !slices.Equal(recs[1], maps["events"][1].Value) {
+		t.Fatalf("ReadRingbuf = %x, want the 2 records Maps showed", recs)
+	}
+	maps, err = c.Maps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(maps["events"]); n != 0 {
+		t.Errorf("after ReadRingbuf, Maps shows %d records, want 0", n)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	c := loadObject(t, "tracing.o")
+	if _, err := c.Run("nope", RunOptions{}); err == nil {
+		t.Error("running an unknown program succeeded")
+	}
+	if _, err := c.Run("rawtp_probe", RunOptions{Data: make([]byte, 20), Context: testdata.U64s(1, 0)}); err == nil {
+		t.Error("a raw tracepoint took packet data")
+	}
+	if _, err := c.Run("kp_openat", RunOptions{}); !errors.Is(err, ErrNoTestRun) {
+		t.Errorf("kprobe run: %v, want ErrNoTestRun", err)
+	}
+}
