@@ -25,9 +25,9 @@ const (
 
 type createAttr struct {
 	mapType, keySize, valueSize, maxEntries, mapFlags, innerMapFD, numaNode uint32
-	name                                                                   [16]byte
-	ifindex, btfFD, btfKeyTypeID, btfValueTypeID, btfVmlinuxValueTypeID   uint32
-	mapExtra                                                               uint64
+	name                                                                    [16]byte
+	ifindex, btfFD, btfKeyTypeID, btfValueTypeID, btfVmlinuxValueTypeID     uint32
+	mapExtra                                                                uint64
 }
 
 type elemAttr struct {
@@ -83,8 +83,8 @@ func (m *kmap) Lookup(key, value []byte) error { return m.elem(cmdMapLookup, key
 func (m *kmap) Update(key, value []byte, flags uint64) error {
 	return m.elem(cmdMapUpdate, key, value, flags)
 }
-func (m *kmap) Delete(key []byte) error              { return m.elem(cmdMapDelete, key, nil, 0) }
-func (m *kmap) NextKey(key, next []byte) error       { return m.elem(cmdMapNextKey, key, next, 0) }
+func (m *kmap) Delete(key []byte) error             { return m.elem(cmdMapDelete, key, nil, 0) }
+func (m *kmap) NextKey(key, next []byte) error      { return m.elem(cmdMapNextKey, key, next, 0) }
 func (m *kmap) LookupAndDelete(key, v []byte) error { return m.elem(cmdLookupAndDelete, key, v, 0) }
 func (m *kmap) Freeze() error {
 	a := struct{ fd uint32 }{uint32(m.fd)}

@@ -85,8 +85,11 @@ func (t *lpm) split(key []byte) (uint32, []byte, bool) {
 	return binary.NativeEndian.Uint32(key), key[4:t.spec.KeySize], true
 }
 
-// find is trie_lookup_elem.
+// find is trie_lookup_elem; a prefix length past the data finds nothing.
 func (t *lpm) find(plen uint32, data []byte) *lpmNode {
+	if plen > t.maxPrefix {
+		return nil
+	}
 	var found *lpmNode
 	for node := t.root; node != nil; {
 		m := matchLen(node, plen, data)

@@ -68,8 +68,8 @@ func listMove(n, head *elem) {
 	listAdd(n, head)
 }
 
-func isRef(n *elem) bool  { return atomic.LoadUint32(&n.ref) != 0 }
-func clearRef(n *elem)    { atomic.StoreUint32(&n.ref, 0) }
+func isRef(n *elem) bool { return atomic.LoadUint32(&n.ref) != 0 }
+func clearRef(n *elem)   { atomic.StoreUint32(&n.ref, 0) }
 func setRef(n *elem) {
 	if atomic.LoadUint32(&n.ref) == 0 {
 		atomic.StoreUint32(&n.ref, 1)

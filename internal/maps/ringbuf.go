@@ -59,7 +59,7 @@ type ringBuf struct {
 
 	mu      sync.Mutex // producers
 	prod    atomic.Uint64
-	pend    uint64            // pending_pos: oldest record maybe still busy
+	pend    uint64           // pending_pos: oldest record maybe still busy
 	wrapped map[*byte]uint64 // wrapping reservations: data pointer -> header position
 
 	consMu sync.Mutex // consumers
