@@ -1,15 +1,19 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/gbpf/gbpf/testdata"
 )
@@ -194,5 +198,53 @@ func TestRunErrors(t *testing.T) {
 	}
 	if _, err := c.Run("kp_openat", RunOptions{}); !errors.Is(err, ErrNoTestRun) {
 		t.Errorf("kprobe run: %v, want ErrNoTestRun", err)
+	}
+}
+
+// TestExampleXDPStats runs the bundled example over the bundled pcap, as
+// `gbpf xdp examples/xdp_stats.o --pcap examples/traffic.pcap` would.
+func TestExampleXDPStats(t *testing.T) {
+	c := loadObject(t, "../examples/xdp_stats.o")
+	f, err := os.Open(testdata.Path("../examples/traffic.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[uint32]int{}
+	total := 0
+	for {
+		pkt, _, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Run("xdp_stats", RunOptions{Data: pkt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		verdicts[res.Retval]++
+		total++
+	}
+	maps, err := c.Maps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := 0
+	for _, e := range maps["proto_stats"] {
+		counted += int(binary.LittleEndian.Uint64(e.Value))
+	}
+	dropped := binary.LittleEndian.Uint64(maps[".bss"][0].Value)
+	t.Logf("%d packets: verdicts %v, SSDP dropped %d, %s", total, verdicts, dropped, formatMaps(map[string][]Entry{"proto_stats": maps["proto_stats"]}))
+	if counted != total {
+		t.Errorf("proto_stats counts %d packets, want %d", counted, total)
+	}
+	if verdicts[1] != int(dropped) || dropped == 0 || verdicts[2]+verdicts[1] != total {
+		t.Errorf("verdicts %v and %d dropped do not add up", verdicts, dropped)
 	}
 }
