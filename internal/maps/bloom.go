@@ -107,11 +107,17 @@ func (b *bloom) Lookup(key, valueOut []byte) error {
 	if err := b.canRead(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return b.Peek(valueOut)
 }
 
 func (b *bloom) Update(key, value []byte, flags uint64) error {
 	if err := b.hostUpdate(flags); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return b.Push(value, flags)
@@ -121,6 +127,9 @@ func (b *bloom) Delete(key []byte) error {
 	if err := b.canWrite(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return errOpNotSupp
 }
 
@@ -128,11 +137,17 @@ func (b *bloom) NextKey(key, nextOut []byte) error {
 	if err := b.canRead(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return errOpNotSupp
 }
 
 func (b *bloom) LookupAndDelete(key, valueOut []byte) error {
 	if err := b.hostLookupAndDelete(); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return ENOTSUPP

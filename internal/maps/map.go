@@ -254,6 +254,15 @@ func (b *base) progWrite() error {
 	return nil
 }
 
+// noKey is the key copy of maps with key_size 0: the kernel refuses any
+// key pointer for them (EINVAL), so only an empty key is accepted.
+func noKey(key []byte) error {
+	if len(key) > 0 {
+		return errInval
+	}
+	return nil
+}
+
 // key returns key cut to KeySize, or false when it is too short; extra bytes are ignored, as the
 // kernel copies exactly key_size bytes.
 func (b *base) key(key []byte) ([]byte, bool) {

@@ -97,12 +97,18 @@ func (q *queue) Lookup(key, valueOut []byte) error {
 	if err := q.canRead(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return q.Peek(valueOut)
 }
 
 // Update is a push.
 func (q *queue) Update(key, value []byte, flags uint64) error {
 	if err := q.hostUpdate(flags); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return q.Push(value, flags)
@@ -112,11 +118,17 @@ func (q *queue) Delete(key []byte) error {
 	if err := q.canWrite(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return errInval
 }
 
 func (q *queue) NextKey(key, nextOut []byte) error {
 	if err := q.canRead(); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return errInval
@@ -125,6 +137,9 @@ func (q *queue) NextKey(key, nextOut []byte) error {
 // LookupAndDelete is a pop.
 func (q *queue) LookupAndDelete(key, valueOut []byte) error {
 	if err := q.hostLookupAndDelete(); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return q.Pop(valueOut)

@@ -247,11 +247,17 @@ func (r *ringBuf) Lookup(key, valueOut []byte) error {
 	if err := r.canRead(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return ENOTSUPP
 }
 
 func (r *ringBuf) Update(key, value []byte, flags uint64) error {
 	if err := r.hostUpdate(flags); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return ENOTSUPP
@@ -261,6 +267,9 @@ func (r *ringBuf) Delete(key []byte) error {
 	if err := r.canWrite(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return ENOTSUPP
 }
 
@@ -268,11 +277,17 @@ func (r *ringBuf) NextKey(key, nextOut []byte) error {
 	if err := r.canRead(); err != nil {
 		return err
 	}
+	if err := noKey(key); err != nil {
+		return err
+	}
 	return ENOTSUPP
 }
 
 func (r *ringBuf) LookupAndDelete(key, valueOut []byte) error {
 	if err := r.hostLookupAndDelete(); err != nil {
+		return err
+	}
+	if err := noKey(key); err != nil {
 		return err
 	}
 	return ENOTSUPP
