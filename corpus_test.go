@@ -1,50 +1,98 @@
 package gbpf_test
 
 import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/gbpf/gbpf"
+	"github.com/gbpf/gbpf/internal/kernel"
 	"github.com/gbpf/gbpf/testdata"
 )
 
-// TestCorpusRetvals runs every case of the test corpus in gbpf and
-// requires the return value the kernel gave (recorded in the table and
-// checked against the live kernel by internal/kernel's tests).
-func TestCorpusRetvals(t *testing.T) {
-	for _, tc := range testdata.Cases {
-		t.Run(tc.Name, func(t *testing.T) {
-			if tc.NoTestRun {
-				t.Skip("the kernel cannot test-run this program type")
-			}
-			spec, err := gbpf.LoadCollectionSpec(testdata.Path(tc.Object))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := gbpf.NewCollection(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			run := func(tc testdata.Case) *gbpf.RunResult {
-				p := c.Programs[tc.Program]
-				if p == nil {
-					t.Fatalf("no program %s in %s", tc.Program, tc.Object)
-				}
-				res, err := p.Run(&gbpf.RunOptions{Data: tc.Data, Context: tc.Context, Repeat: uint32(tc.Repeat)})
-				if err != nil {
-					t.Fatalf("%s: %v", tc.Name, err)
-				}
-				return res
-			}
-			for _, name := range tc.Before {
-				run(caseByName(t, name))
-			}
-			res := run(tc)
-			if res.ReturnValue != tc.Retval {
-				t.Errorf("retval %d, kernel %d", res.ReturnValue, tc.Retval)
-			}
-		})
+// outcome is what one case produced, in a form both engines share.
+type outcome struct {
+	retval  uint32
+	dataOut []byte
+	ctxOut  []byte
+	maps    map[string][]gbpf.MapEntry
+}
+
+// runGbpf runs a case (after its Before cases) on a fresh collection.
+func runGbpf(t *testing.T, tc testdata.Case) outcome {
+	t.Helper()
+	spec, err := gbpf.LoadCollectionSpec(testdata.Path(tc.Object))
+	if err != nil {
+		t.Fatal(err)
 	}
+	c, err := gbpf.NewCollection(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var res *gbpf.RunResult
+	for _, step := range withBefore(t, tc) {
+		p := c.Programs[step.Program]
+		if p == nil {
+			t.Fatalf("no program %s in %s", step.Program, step.Object)
+		}
+		if res, err = p.Run(&gbpf.RunOptions{Data: step.Data, Context: step.Context, Repeat: uint32(step.Repeat)}); err != nil {
+			t.Fatalf("%s: %v", step.Name, err)
+		}
+	}
+	o := outcome{retval: res.ReturnValue, dataOut: res.DataOut, ctxOut: res.ContextOut, maps: map[string][]gbpf.MapEntry{}}
+	for name, m := range c.Maps {
+		es, err := m.Entries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.maps[name] = es
+	}
+	return o
+}
+
+// runKernel runs the same case in the Linux kernel.
+func runKernel(t *testing.T, tc testdata.Case) outcome {
+	t.Helper()
+	spec, err := gbpf.LoadCollectionSpec(testdata.Path(tc.Object))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := kernel.LoadCollection(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	var res kernel.RunResult
+	for _, step := range withBefore(t, tc) {
+		if res, err = kc.Run(step.Program, kernel.RunOptions{Data: step.Data, Context: step.Context, Repeat: step.Repeat}); err != nil {
+			t.Fatalf("%s: %v", step.Name, err)
+		}
+	}
+	km, err := kc.Maps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := outcome{retval: res.Retval, dataOut: res.DataOut, ctxOut: res.ContextOut, maps: map[string][]gbpf.MapEntry{}}
+	for name, es := range km {
+		for _, e := range es {
+			o.maps[name] = append(o.maps[name], gbpf.MapEntry{Key: e.Key, Value: e.Value, Values: e.Values, Name: e.Name})
+		}
+		if o.maps[name] == nil {
+			o.maps[name] = []gbpf.MapEntry{}
+		}
+	}
+	return o
+}
+
+func withBefore(t *testing.T, tc testdata.Case) []testdata.Case {
+	var steps []testdata.Case
+	for _, name := range tc.Before {
+		steps = append(steps, caseByName(t, name))
+	}
+	return append(steps, tc)
 }
 
 func caseByName(t *testing.T, name string) testdata.Case {
@@ -56,3 +104,83 @@ func caseByName(t *testing.T, name string) testdata.Case {
 	t.Fatalf("no case %s", name)
 	return testdata.Case{}
 }
+
+// TestCorpusRetvals runs every case of the corpus in gbpf and requires the
+// return value the kernel gave, recorded in the table (so it runs without
+// the kernel too).
+func TestCorpusRetvals(t *testing.T) {
+	for _, tc := range testdata.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			if tc.NoTestRun {
+				t.Skip("the kernel cannot test-run this program type")
+			}
+			if got := runGbpf(t, tc); got.retval != tc.Retval {
+				t.Errorf("retval %d, kernel %d", got.retval, tc.Retval)
+			}
+		})
+	}
+}
+
+// TestCorpusAgainstKernel runs every case in gbpf and in the live kernel
+// and requires the same return value, packet, context and map contents.
+func TestCorpusAgainstKernel(t *testing.T) {
+	if err := kernel.Available(); err != nil {
+		t.Skipf("kernel comparison skipped: %v", err)
+	}
+	for _, tc := range testdata.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			if tc.NoTestRun {
+				t.Skip("the kernel cannot test-run this program type")
+			}
+			want := runKernel(t, tc)
+			got := runGbpf(t, tc)
+			if got.retval != want.retval {
+				t.Errorf("retval: gbpf %d, kernel %d", got.retval, want.retval)
+			}
+			if !bytes.Equal(got.dataOut, want.dataOut) {
+				t.Errorf("data out:\ngbpf   %x\nkernel %x", got.dataOut, want.dataOut)
+			}
+			if !bytes.Equal(got.ctxOut, want.ctxOut) {
+				t.Errorf("ctx out:\ngbpf   %x\nkernel %x", got.ctxOut, want.ctxOut)
+			}
+			for _, diff := range diffMaps(got.maps, want.maps) {
+				t.Error(diff)
+			}
+		})
+	}
+}
+
+func diffMaps(got, want map[string][]gbpf.MapEntry) []string {
+	var diffs []string
+	names := map[string]bool{}
+	for n := range got {
+		names[n] = true
+	}
+	for n := range want {
+		names[n] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		g, w := render(got[n]), render(want[n])
+		if g != w {
+			diffs = append(diffs, fmt.Sprintf("map %s:\ngbpf:\n%s\nkernel:\n%s", n, g, w))
+		}
+	}
+	return diffs
+}
+
+func render(es []gbpf.MapEntry) string {
+	if es == nil {
+		return "  (no such map)"
+	}
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "  %x: %x %x %s\n", e.Key, e.Value, e.Values, e.Name)
+	}
+	return b.String()
+}
+

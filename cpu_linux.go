@@ -1,17 +1,21 @@
 package gbpf
 
-import (
-	"unsafe"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// currentCPU is the CPU the calling thread runs on, as the kernel's
-// test-run uses the CPU it happens to be on; 0 if getcpu fails.
-func currentCPU() int {
-	var cpu, node uint32
-	if _, _, e := unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), uintptr(unsafe.Pointer(&node)), 0); e != 0 {
+// defaultCPU is the CPU runs happen on unless RunOptions.CPU says: the
+// first CPU the process may use. The kernel test-runs on the caller's CPU;
+// pinning the kernel engine and gbpf to the same first allowed CPU makes
+// per-CPU map slots and bpf_get_smp_processor_id agree between the two,
+// and under taskset it is the CPU the kernel would use too.
+func defaultCPU() int {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
 		return 0
 	}
-	return int(cpu)
+	for cpu := 0; cpu < len(set)*64; cpu++ {
+		if set.IsSet(cpu) {
+			return cpu
+		}
+	}
+	return 0
 }

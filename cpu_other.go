@@ -2,4 +2,4 @@
 
 package gbpf
 
-func currentCPU() int { return 0 }
+func defaultCPU() int { return 0 }

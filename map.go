@@ -1,8 +1,10 @@
 package gbpf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"syscall"
 
 	"github.com/cilium/ebpf"
@@ -311,4 +313,83 @@ func (it *MapIterator) Err() error { return it.err }
 
 func leUint32(b []byte) uint32 {
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// MapEntry is one element of a map in raw bytes, as Map.Entries lists it.
+type MapEntry struct {
+	// Key is nil for maps without keys (queue, stack, ring buffer).
+	Key []byte
+	// Value is nil for per-CPU maps, program arrays and maps of maps.
+	Value []byte
+	// Values holds a per-CPU map's value on each CPU, in CPU order.
+	Values [][]byte
+	// Name is the program or inner map a program array or map-of-maps
+	// slot holds.
+	Name string
+}
+
+// Entries lists a map's contents without changing them: keyed maps sorted
+// by key bytes; queues and stacks in pop order; a ring buffer's records a
+// consumer would read next. Perf event arrays and bloom filters cannot be
+// enumerated and list nothing, as with the kernel's maps.
+func (m *Map) Entries() ([]MapEntry, error) {
+	es := []MapEntry{}
+	switch m.spec.Type {
+	case ebpf.PerfEventArray, ebpf.BloomFilter:
+		return es, nil
+	case ebpf.RingBuf, ebpf.Queue, ebpf.Stack:
+		l, ok := m.m.(interface{ Elements() [][]byte })
+		if !ok {
+			return nil, m.fail("list entries", fmt.Errorf("%s maps cannot list their elements: %w", m.spec.Type, ErrNotSupported))
+		}
+		for _, v := range l.Elements() {
+			es = append(es, MapEntry{Value: v})
+		}
+		return es, nil
+	}
+	var cur []byte
+	for {
+		next := make([]byte, m.spec.KeySize)
+		if err := m.m.NextKey(cur, next); err != nil {
+			if errors.Is(err, syscall.ENOENT) {
+				break
+			}
+			return nil, m.fail("list entries", err)
+		}
+		cur = next
+		e := MapEntry{Key: next}
+		switch mm := m.m.(type) {
+		case maps.Programs:
+			p, _ := mm.Program(leUint32(next)).(*env.Prog)
+			if p == nil {
+				continue
+			}
+			e.Name = p.Name
+		case maps.MapOfMaps:
+			inner := mm.LookupInner(next)
+			if inner == nil {
+				continue
+			}
+			e.Name = inner.Spec().Name
+		default:
+			buf := make([]byte, m.m.HostValueSize())
+			if err := m.m.Lookup(next, buf); err != nil {
+				if errors.Is(err, syscall.ENOENT) {
+					continue
+				}
+				return nil, m.fail("list entries", err)
+			}
+			if m.IsPerCPU() {
+				stride := roundUp8(int(m.spec.ValueSize))
+				for cpu := 0; cpu < m.m.CPUs(); cpu++ {
+					e.Values = append(e.Values, buf[cpu*stride:cpu*stride+int(m.spec.ValueSize)])
+				}
+			} else {
+				e.Value = buf
+			}
+		}
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool { return bytes.Compare(es[i].Key, es[j].Key) < 0 })
+	return es, nil
 }

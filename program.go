@@ -3,7 +3,6 @@ package gbpf
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -123,7 +122,7 @@ type RunOptions struct {
 	// context, as the kernel does; 0 means once.
 	Repeat uint32
 	// CPU is the CPU the run happens on, for bpf_get_smp_processor_id and
-	// per-CPU maps; nil means the CPU the calling thread is on.
+	// per-CPU maps; nil means the first CPU the process may use.
 	CPU *int
 }
 
@@ -183,13 +182,9 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	m := code.Machine()
 	defer code.Release(m)
 
-	cpu := 0
+	cpu := defaultCPU()
 	if opts.CPU != nil {
 		cpu = *opts.CPU
-	} else {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		cpu = currentCPU()
 	}
 	if cpu < 0 || cpu >= p.coll.opts.CPUs {
 		return nil, fmt.Errorf("program %s: CPU %d outside the %d possible: %w", p.name, cpu, p.coll.opts.CPUs, syscall.EINVAL)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -71,16 +70,9 @@ func isAssemblyFile(path string, b []byte) bool {
 	return len(b) > 0
 }
 
-// loadProgram reads a program file: assembly text (either syntax) or raw
-// bytecode. ELF objects are handled by the loader.
-func loadProgram(path string, stdin io.Reader, syntax string) (asm.Instructions, error) {
-	b, err := readInput(path, stdin)
-	if err != nil {
-		return nil, err
-	}
-	if bytes.HasPrefix(b, elfMagic) {
-		return nil, usageError("%s: ELF objects are not supported by this build; give raw bytecode or assembly text", path)
-	}
+// parseProgram reads a program file's bytes: assembly text (either
+// syntax) or raw bytecode.
+func parseProgram(path string, b []byte, syntax string) (asm.Instructions, error) {
 	if isAssemblyFile(path, b) {
 		syn, err := syntaxFlag(syntax, string(b))
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 
 // gbpf runs the command line in-process and returns stdout, stderr and the
 // exit status.
-func gbpf(t *testing.T, stdin string, args ...string) (string, string, int) {
+func cli(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := execute(args, strings.NewReader(stdin), &out, &errOut)
@@ -67,7 +67,7 @@ func TestPluginSuite(t *testing.T) {
 			args = append(args, hexArg(tc.Mem))
 		}
 		args = append(args, "--engine", "interp", "--some-runner-option")
-		out, _, code := gbpf(t, hexArg(insns.Encode())+"\n", args...)
+		out, _, code := cli(t, hexArg(insns.Encode())+"\n", args...)
 		if code != 0 {
 			t.Errorf("%s: exit %d: %s", tc.Name, code, out)
 			continue
@@ -85,20 +85,20 @@ func TestPluginSuite(t *testing.T) {
 func TestPluginErrors(t *testing.T) {
 	// A read past the 2-byte memory: the error goes to stdout, exit 1.
 	prog := asm.Instructions{{OpCode: asm.ClassLDX | asm.ModeMEM | asm.SizeW, Dst: 0, Src: 1}, {OpCode: asm.OpExit}}
-	out, _, code := gbpf(t, hexArg(prog.Encode()), "conformance-plugin", "01  02  ")
+	out, _, code := cli(t, hexArg(prog.Encode()), "conformance-plugin", "01  02  ")
 	if code != 1 || !strings.Contains(out, "instruction 0") || !strings.Contains(out, "invalid memory access") {
 		t.Errorf("memory fault: exit %d, output %q", code, out)
 	}
-	out, _, code = gbpf(t, "ff 00 00 00 00 00 00 00", "conformance-plugin")
+	out, _, code = cli(t, "ff 00 00 00 00 00 00 00", "conformance-plugin")
 	if code != 1 || !strings.Contains(out, "unknown opcode 0xff") {
 		t.Errorf("bad opcode: exit %d, output %q", code, out)
 	}
 	loop := asm.Instructions{{OpCode: asm.OpJA, Offset: -1}}
-	out, _, code = gbpf(t, hexArg(loop.Encode()), "conformance-plugin")
+	out, _, code = cli(t, hexArg(loop.Encode()), "conformance-plugin")
 	if code != 1 || !strings.Contains(out, "budget") {
 		t.Errorf("infinite loop: exit %d, output %q", code, out)
 	}
-	out, _, code = gbpf(t, "b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00", "conformance-plugin", "--engine", "warp")
+	out, _, code = cli(t, "b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00", "conformance-plugin", "--engine", "warp")
 	if code != 1 || !strings.Contains(out, "unknown engine") {
 		t.Errorf("bad engine: exit %d, output %q", code, out)
 	}
@@ -144,7 +144,7 @@ func TestPluginBinary(t *testing.T) {
 }
 
 func TestConformanceCommand(t *testing.T) {
-	out, _, code := gbpf(t, "", "conformance", suiteDir(t))
+	out, _, code := cli(t, "", "conformance", suiteDir(t))
 	if code != 0 || !strings.HasSuffix(out, "313 passed, 0 failed\n") {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
@@ -153,7 +153,7 @@ func TestConformanceCommand(t *testing.T) {
 func TestAsmDisasmRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "checksum.bin")
-	if _, errOut, code := gbpf(t, "", "asm", "../../examples/checksum.s", "-o", bin); code != 0 {
+	if _, errOut, code := cli(t, "", "asm", "../../examples/checksum.s", "-o", bin); code != 0 {
 		t.Fatalf("asm: exit %d: %s", code, errOut)
 	}
 	want, err := os.ReadFile(bin)
@@ -161,7 +161,7 @@ func TestAsmDisasmRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, syn := range []string{"llvm", "conformance"} {
-		text, errOut, code := gbpf(t, "", "disasm", bin, "--syntax", syn)
+		text, errOut, code := cli(t, "", "disasm", bin, "--syntax", syn)
 		if code != 0 {
 			t.Fatalf("disasm %s: exit %d: %s", syn, code, errOut)
 		}
@@ -170,7 +170,7 @@ func TestAsmDisasmRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		again := filepath.Join(dir, syn+".bin")
-		if _, errOut, code := gbpf(t, "", "asm", src, "--syntax", syn, "-o", again); code != 0 {
+		if _, errOut, code := cli(t, "", "asm", src, "--syntax", syn, "-o", again); code != 0 {
 			t.Fatalf("reassemble %s: exit %d: %s", syn, code, errOut)
 		}
 		got, _ := os.ReadFile(again)
@@ -181,11 +181,11 @@ func TestAsmDisasmRoundTrip(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
-	out, errOut, code := gbpf(t, "", "run", "../../examples/checksum.s", "--data", "../../examples/ipv4-header.bin")
+	out, errOut, code := cli(t, "", "run", "../../examples/checksum.s", "--data", "../../examples/ipv4-header.bin")
 	if code != 0 || !strings.Contains(out, "r0:       0xb861") {
 		t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
 	}
-	out, _, code = gbpf(t, "", "run", "../../examples/checksum.s", "--data", "../../examples/ipv4-header.bin", "--json", "--repeat", "10")
+	out, _, code = cli(t, "", "run", "../../examples/checksum.s", "--data", "../../examples/ipv4-header.bin", "--json", "--repeat", "10")
 	var res map[string]any
 	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 {
 		t.Fatalf("exit %d, bad JSON %v:\n%s", code, err, out)
@@ -219,7 +219,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"frobnicate"}, 2, "gbpf: "},
 	}
 	for _, c := range cases {
-		out, errOut, code := gbpf(t, "", c.args...)
+		out, errOut, code := cli(t, "", c.args...)
 		if code != c.code || !strings.HasPrefix(errOut, c.msg) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d (want %d), stderr %q (want prefix %q), stdout %q", c.args, code, c.code, errOut, c.msg, out)
 		}

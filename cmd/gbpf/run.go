@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/cilium/ebpf"
 	"io"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ type runResult struct {
 	Type       string                       `json:"type"`
 	Engine     string                       `json:"engine"`
 	Retval     uint32                       `json:"retval"`
-	R0         uint64                       `json:"r0"`
+	R0         *uint64                      `json:"r0,omitempty"`
 	DataOut    string                       `json:"data_out"`
 	CtxOut     string                       `json:"ctx_out"`
 	DurationNs int64                        `json:"duration_ns"`
@@ -30,6 +31,8 @@ type runResult struct {
 	Error      string                       `json:"error,omitempty"`
 
 	dataIn []byte // the packet before the runs, for the diff people see
+	obj    *objectRun
+	typ    ebpf.ProgramType
 }
 
 func newRunCommand() *cobra.Command {
@@ -41,10 +44,15 @@ func newRunCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Run a program once or --repeat N times, like BPF_PROG_TEST_RUN",
-		Long: `Runs a program given as assembly text (LLVM or conformance syntax) or raw
-bytecode. Such a program runs with the conformance calling convention: r1 holds
-the address of the --data bytes (modified in place, shown after the run), r2
-their length, r10 the top of a 512-byte stack.`,
+		Long: `Runs a program of an ELF object (clang -target bpf) as the kernel's
+BPF_PROG_TEST_RUN does: --data is the packet of XDP, tc and socket filter
+programs, --ctx the context bytes. Maps start with their initial contents and
+persist across the --repeat runs.
+
+FILE may also be assembly text (LLVM or conformance syntax) or raw bytecode.
+Such a program runs with the conformance calling convention: r1 holds the
+address of the --data bytes (modified in place, shown after the run), r2 their
+length, r10 the top of a 512-byte stack.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res := runResult{Engine: engine, Type: "raw", Maps: map[string][]json.RawMessage{}, Output: []string{}}
@@ -76,7 +84,7 @@ their length, r10 the top of a 512-byte stack.`,
 	f.StringVar(&dataFile, "data", "", "file with the packet or memory the program gets")
 	f.StringVar(&ctxFile, "ctx", "", "file with the context bytes (ELF programs)")
 	f.IntVar(&repeat, "repeat", 1, "run this many times; the duration is the average")
-	f.StringVar(&engine, "engine", "interp", "engine: interp (jit and kernel come with later releases)")
+	f.StringVar(&engine, "engine", "interp", "engine: interp, or kernel (load and test-run in the Linux kernel)")
 	f.StringVar(&syntax, "syntax", "", "syntax of an assembly FILE: llvm or conformance (default: detect)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
@@ -86,6 +94,24 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 	if repeat < 1 {
 		return usageError("--repeat must be at least 1, not %d", repeat)
 	}
+	b, err := readInput(path, cmd.InOrStdin())
+	if err != nil {
+		return err
+	}
+	var data, ctx []byte
+	if dataFile != "" {
+		if data, err = readInput(dataFile, cmd.InOrStdin()); err != nil {
+			return err
+		}
+	}
+	if bytes.HasPrefix(b, elfMagic) {
+		if ctxFile != "" {
+			if ctx, err = readInput(ctxFile, cmd.InOrStdin()); err != nil {
+				return err
+			}
+		}
+		return runELF(path, b, prog, res, data, ctx, repeat)
+	}
 	if ctxFile != "" {
 		return usageError("--ctx applies to ELF programs with a context; %s runs with the raw calling convention", path)
 	}
@@ -94,15 +120,9 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 			return usageError("engine %q cannot run %s in this build (use interp)", res.Engine, path)
 		}
 	}
-	insns, err := loadProgram(path, cmd.InOrStdin(), syntax)
+	insns, err := parseProgram(path, b, syntax)
 	if err != nil {
 		return err
-	}
-	var data []byte
-	if dataFile != "" {
-		if data, err = readInput(dataFile, cmd.InOrStdin()); err != nil {
-			return err
-		}
 	}
 	p, err := interp.New(insns, &interp.Options{Helpers: conformance.Helpers()})
 	if err != nil {
@@ -117,23 +137,57 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 		}
 	}
 	res.DurationNs = time.Since(start).Nanoseconds() / int64(repeat)
-	res.R0, res.Retval = r0, uint32(r0)
+	res.R0, res.Retval = &r0, uint32(r0)
 	res.DataOut = hex.EncodeToString(mem)
 	res.dataIn = data
 	return nil
 }
 
+// runELF runs a program of an ELF object.
+func runELF(path string, b []byte, prog string, res *runResult, data, ctx []byte, repeat int) error {
+	spec, err := loadObject(path, b)
+	if err != nil {
+		return err
+	}
+	ps, err := pickProgram(path, spec, prog)
+	if err != nil {
+		return err
+	}
+	res.Program, res.Type, res.typ = ps.Name, typeName(ps.Type), ps.Type
+	obj, err := runObject(spec, ps, res.Engine, data, ctx, repeat)
+	if err != nil {
+		return err
+	}
+	obj.fill(res)
+	res.dataIn, res.obj = data, obj
+	return nil
+}
+
 func printRunResult(w io.Writer, res *runResult, repeat int) {
 	fmt.Fprintf(w, "program:  %s (%s, engine %s)\n", res.Program, res.Type, res.Engine)
-	fmt.Fprintf(w, "r0:       0x%x (%d)\n", res.R0, int64(res.R0))
-	fmt.Fprintf(w, "retval:   %d\n", res.Retval)
+	if res.R0 != nil && res.obj == nil {
+		fmt.Fprintf(w, "r0:       0x%x (%d)\n", *res.R0, int64(*res.R0))
+	}
+	if meaning := verdictName(res.typ, res.Retval); meaning != "" && res.obj != nil {
+		fmt.Fprintf(w, "retval:   %d (%s)\n", res.Retval, meaning)
+	} else {
+		fmt.Fprintf(w, "retval:   %d\n", res.Retval)
+	}
 	if repeat > 1 {
 		fmt.Fprintf(w, "duration: %d ns per run (average of %d)\n", res.DurationNs, repeat)
 	} else {
 		fmt.Fprintf(w, "duration: %d ns\n", res.DurationNs)
 	}
+	defer printObjectExtras(w, res)
 	out, _ := hex.DecodeString(res.DataOut)
 	if len(out) == 0 {
+		return
+	}
+	if len(out) != len(res.dataIn) {
+		fmt.Fprintf(w, "data:     %d bytes (was %d):\n", len(out), len(res.dataIn))
+		for i := 0; i < len(out); i += 16 {
+			fmt.Fprintf(w, "  %04x  % x\n", i, out[i:min(i+16, len(out))])
+		}
 		return
 	}
 	if bytes.Equal(out, res.dataIn) {

@@ -53,7 +53,6 @@ const (
 // Packet types of eth_type_trans.
 const (
 	packetHost      = 0
-	packetBroadcast = 1
 	packetMulticast = 2
 	packetOtherHost = 3
 )
@@ -105,12 +104,13 @@ func NewSKB(pkt, ctx []byte, l2 bool) (*SKB, error) {
 	copy(s.buf[skbHeadroom:], pkt)
 	s.Data, s.DataEnd = skbHeadroom, skbHeadroom+len(pkt)
 
+	// eth_type_trans against the loopback device, whose address and
+	// broadcast address are both all zeros: so ff:ff:ff:ff:ff:ff is
+	// multicast there, not broadcast.
 	dst := pkt[0:6]
 	switch {
-	case allZero(dst): // the loopback device's address
+	case allZero(dst):
 		s.PktType = packetHost
-	case dst[0]&1 != 0 && allOnes(dst):
-		s.PktType = packetBroadcast
 	case dst[0]&1 != 0:
 		s.PktType = packetMulticast
 	default:
@@ -347,15 +347,6 @@ func (s *SKB) StoreContext(off, size int, v uint64) bool {
 		s.QueueMapping = uint32(v)
 	default:
 		return false
-	}
-	return true
-}
-
-func allOnes(b []byte) bool {
-	for _, c := range b {
-		if c != 0xff {
-			return false
-		}
 	}
 	return true
 }
