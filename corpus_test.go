@@ -183,4 +183,3 @@ func render(es []gbpf.MapEntry) string {
 	}
 	return b.String()
 }
-
