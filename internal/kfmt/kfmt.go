@@ -3,8 +3,9 @@
 // of Linux on x86-64: the format is validated by bpf_bprintf_prepare's
 // rules and printed by bstr_printf's, quirks included.
 //
-// What the kernel accepts: plain characters must be printable ASCII or
-// white space; conversions are %d %i %u %x %X with an optional l or ll, %c,
+// What the kernel accepts: ASCII characters must be printable or white
+// space, while bytes from 0x80 up pass (Linux 6.18 lets UTF-8 through);
+// conversions are %d %i %u %x %X with an optional l or ll, %c,
 // %s, %% and the pointer formats %p %pK %px %ps %pS %pB %pks %pus %pi4 %pI4
 // %pi6 %pI6. Flags are limited to '0', '+', '-' and ' ' followed by a
 // width; there is no precision, '#', '*', h, z, t or %o. A %s must be
