@@ -3,6 +3,7 @@ package gbpf
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -193,6 +194,7 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	var output []string
 	var mu sync.Mutex
 	run.Trace = func(line string) {
+		line = strings.TrimSuffix(line, "\n")
 		mu.Lock()
 		output = append(output, line)
 		mu.Unlock()

@@ -39,7 +39,7 @@ func newDisasmCommand() *cobra.Command {
 	var syntax, prog string
 	cmd := &cobra.Command{
 		Use:   "disasm FILE",
-		Short: "Disassemble raw bytecode (LLVM syntax by default)",
+		Short: "Disassemble an ELF object or raw bytecode (LLVM syntax by default)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			syn := asm.SyntaxLLVM
@@ -55,7 +55,7 @@ func newDisasmCommand() *cobra.Command {
 				return err
 			}
 			if len(b) >= 4 && string(b[:4]) == string(elfMagic) {
-				return usageError("%s: ELF objects are not supported by this build; give raw bytecode", args[0])
+				return disasmObject(cmd.OutOrStdout(), args[0], b, prog, syn)
 			}
 			insns, err := asm.DecodeAll(b)
 			if err != nil {

@@ -35,6 +35,7 @@ var Helpers = map[int32]interp.Helper{
 	int32(casm.FnGetNumaNodeId):      getNumaNodeID,
 	int32(casm.FnTracePrintk):        tracePrintk,
 	int32(casm.FnSnprintf):           snprintf,
+	int32(casm.FnTraceVprintk):       traceVprintk,
 	int32(casm.FnTailCall):           tailCall,
 	int32(casm.FnRingbufOutput):      ringbufOutput,
 	int32(casm.FnRingbufReserve):     ringbufReserve,
@@ -309,18 +310,46 @@ func snprintf(m *interp.Machine, strAddr, strSize, fmtAddr, dataAddr, dataLen ui
 	if err != nil {
 		return 0, err
 	}
-	if dataLen%8 != 0 {
-		return errno(syscall.EINVAL), nil
+	args, err := argArray(m, dataAddr, dataLen)
+	if err != nil || args == nil && dataLen != 0 {
+		return errno(syscall.EINVAL), err
 	}
-	raw, err := mem(m, dataAddr, dataLen, false, "arguments")
+	return uint64(kfmt.Snprintf(out, format, args, readMemory(m))), nil
+}
+
+// argArray reads the u64 argument array of bpf_snprintf and
+// bpf_trace_vprintk; nil when its length is not one the kernel takes.
+func argArray(m *interp.Machine, addr, size uint64) ([]uint64, error) {
+	if size == 0 {
+		return nil, nil
+	}
+	raw, err := mem(m, addr, size, false, "arguments")
+	if err != nil {
+		return nil, err
+	}
+	args, ok := kfmt.Args(raw)
+	if !ok {
+		return nil, nil
+	}
+	return args, nil
+}
+
+func traceVprintk(m *interp.Machine, fmtAddr, fmtSize, dataAddr, dataLen, _ uint64) (uint64, error) {
+	format, err := mem(m, fmtAddr, fmtSize, false, "format")
 	if err != nil {
 		return 0, err
 	}
-	args := make([]uint64, dataLen/8)
-	for i := range args {
-		args[i] = leUint64(raw[8*i:])
+	args, err := argArray(m, dataAddr, dataLen)
+	if err != nil || args == nil && dataLen != 0 {
+		return errno(syscall.EINVAL), err
 	}
-	return uint64(kfmt.Snprintf(out, format, args, readMemory(m))), nil
+	line, ret := kfmt.TraceVprintk(format, args, readMemory(m))
+	if ret >= 0 {
+		if r := runOf(m); r.Trace != nil {
+			r.Trace(line)
+		}
+	}
+	return uint64(ret), nil
 }
 
 // cString returns the NUL-terminated string at addr, NUL included.
@@ -535,9 +564,6 @@ func getCurrentComm(m *interp.Machine, bufAddr, size, _, _, _ uint64) (uint64, e
 }
 
 func csumDiff(m *interp.Machine, fromAddr, fromSize, toAddr, toSize, seed uint64) (uint64, error) {
-	if fromSize%4 != 0 || toSize%4 != 0 || fromSize > 512 || toSize > 512 {
-		return errno(syscall.EINVAL), nil
-	}
 	from, err := mem(m, fromAddr, fromSize, false, "from")
 	if err != nil {
 		return 0, err
