@@ -137,6 +137,9 @@ type RunResult struct {
 	// metadata in front, for socket filters with the MAC header zeroed, as
 	// the kernel returns them).
 	DataOut []byte
+	// MetaLen is how many bytes at the start of an XDP program's DataOut
+	// are metadata (bpf_xdp_adjust_meta) rather than packet.
+	MetaLen int
 	// ContextOut is the context after the last run, when the kernel
 	// returns one (an input context was given, or a syscall program).
 	ContextOut []byte
@@ -231,7 +234,12 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 		}
 	}
 	elapsed := time.Since(start)
+	metaLen := 0
+	if run.XDP != nil {
+		metaLen = run.XDP.Data - run.XDP.DataMeta
+	}
 	return &RunResult{
+		MetaLen:     metaLen,
 		ReturnValue: uint32(r0),
 		R0:          r0,
 		DataOut:     dataOut(),

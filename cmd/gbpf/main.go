@@ -124,6 +124,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newAsmCommand(),
 		newDisasmCommand(),
 		newRunCommand(),
+		newXDPCommand(),
 	)
 	return root
 }

@@ -239,14 +239,29 @@ func printObjectExtras(w io.Writer, res *runResult) {
 	if len(o.ctxOut) > 0 {
 		fmt.Fprintf(w, "ctx:      % x\n", o.ctxOut)
 	}
-	names := make([]string, 0, len(o.maps))
-	for n := range o.maps {
+	printMaps(w, o.spec, o.maps)
+	for _, line := range o.output {
+		fmt.Fprintf(w, "trace:    %s\n", line)
+	}
+}
+
+func mapTypeName(ms *ebpf.MapSpec) string {
+	if ms == nil {
+		return "?"
+	}
+	return strings.ToLower(ms.Type.String())
+}
+
+// printMaps prints maps for people, keys and values typed through BTF.
+func printMaps(w io.Writer, spec *gbpf.CollectionSpec, entries map[string][]gbpf.MapEntry) {
+	names := make([]string, 0, len(entries))
+	for n := range entries {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		es := o.maps[name]
-		ms := o.spec.Maps[name]
+		es := entries[name]
+		ms := spec.Maps[name]
 		var kt, vt btf.Type
 		if ms != nil {
 			kt, vt = ms.Key, ms.Value
@@ -273,14 +288,4 @@ func printObjectExtras(w io.Writer, res *runResult) {
 			fmt.Fprintf(w, "  %s: %s\n", btffmt.Format(kt, e.Key), val)
 		}
 	}
-	for _, line := range o.output {
-		fmt.Fprintf(w, "trace:    %s\n", line)
-	}
-}
-
-func mapTypeName(ms *ebpf.MapSpec) string {
-	if ms == nil {
-		return "?"
-	}
-	return strings.ToLower(ms.Type.String())
 }
