@@ -199,7 +199,7 @@ func (t *lpm) update(key, value []byte, flags uint64) error {
 
 // del is trie_delete_elem, keeping every intermediate node with exactly
 // two children.
-func (t *lpm) del(key, valueOut []byte) error {
+func (t *lpm) del(key []byte) error {
 	plen, data, ok := t.split(key)
 	if !ok {
 		return errInval
@@ -223,9 +223,6 @@ func (t *lpm) del(key, valueOut []byte) error {
 	}
 	if node == nil || node.prefixlen != plen || node.prefixlen != m || node.im {
 		return errNoEnt
-	}
-	if valueOut != nil {
-		copy(valueOut, node.value)
 	}
 	t.n--
 	if node.child[0] != nil && node.child[1] != nil {
@@ -328,7 +325,7 @@ func (t *lpm) ProgDelete(key []byte) error {
 	if err := t.progWrite(); err != nil {
 		return err
 	}
-	return t.del(key, nil)
+	return t.del(key)
 }
 
 func (t *lpm) Lookup(key, valueOut []byte) error {
@@ -360,7 +357,7 @@ func (t *lpm) Delete(key []byte) error {
 	if err := t.canWrite(); err != nil {
 		return err
 	}
-	return t.del(key, nil)
+	return t.del(key)
 }
 
 func (t *lpm) NextKey(key, nextOut []byte) error {

@@ -1,9 +1,6 @@
 package maps
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
 // lruHash is LRU_HASH and LRU_PERCPU_HASH: a preallocated hash whose
 // elements come from an lru (lru.go), which evicts instead of failing when
@@ -249,12 +246,4 @@ func (h *lruHash) LookupAndDelete(key, valueOut []byte) error {
 		return errInval
 	}
 	return h.del(key, valueOut)
-}
-
-// referenced reports whether key's reference bit is set (for tests).
-func (h *lruHash) referenced(key []byte) bool {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	e := h.t.get(key)
-	return e != nil && atomic.LoadUint32(&e.ref) != 0
 }

@@ -560,3 +560,11 @@ func TestNewValidation(t *testing.T) {
 	_, err = New(&Spec{Type: Array, KeySize: 4, ValueSize: 1 << 20, MaxEntries: 1 << 20}, 1)
 	wantErr(t, "too big", err, syscall.ENOMEM)
 }
+
+// referenced reports whether key's LRU reference bit is set.
+func (h *lruHash) referenced(key []byte) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	e := h.t.get(key)
+	return e != nil && isRef(e)
+}
