@@ -702,7 +702,7 @@ func redirectMap(m *interp.Machine, mapAddr, key, flags, _, _ uint64) (uint64, e
 	if err != nil {
 		return 0, err
 	}
-	const actionMask = 0x7 // XDP_TX and below may be fallbacks
+	const actionMask = 3 // BPF_F_ACTION_MASK: XDP_ABORTED to XDP_TX may be fallbacks
 	if flags&^(actionMask|1<<3|1<<4) != 0 {
 		return xdpAborted, nil
 	}

@@ -25,6 +25,9 @@ const (
 	Stack          Type = 23
 	RingBuf        Type = 27
 	BloomFilter    Type = 30
+	DevMap         Type = 14
+	CPUMap         Type = 16
+	DevMapHash     Type = 25
 )
 
 // typeNames are bpftool's names, indexed by Type, including types this

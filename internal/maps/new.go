@@ -40,6 +40,8 @@ func New(spec *Spec, cpus int) (Map, error) {
 		return newArrayOfMaps(spec, cpus)
 	case HashOfMaps:
 		return newHashOfMaps(spec, cpus)
+	case DevMap, DevMapHash, CPUMap:
+		return newRedirectMap(spec, cpus)
 	}
 	return nil, fmt.Errorf("map type %s not supported by gbpf: %w", spec.Type, errInval)
 }

@@ -1,6 +1,9 @@
 package maps
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 const queueCreateFlags = FlagNumaNode | flagAccessMask
 
@@ -143,4 +146,19 @@ func (q *queue) LookupAndDelete(key, valueOut []byte) error {
 		return err
 	}
 	return q.Pop(valueOut)
+}
+
+// Elements lists the values in pop order without removing them: oldest
+// first for a queue, newest first for a stack.
+func (q *queue) Elements() [][]byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out [][]byte
+	for i := q.tail; i != q.head; i = (i + 1) % q.size {
+		out = append(out, append([]byte(nil), q.slot(i)...))
+	}
+	if q.stack {
+		slices.Reverse(out)
+	}
+	return out
 }

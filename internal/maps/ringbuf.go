@@ -292,3 +292,28 @@ func (r *ringBuf) LookupAndDelete(key, valueOut []byte) error {
 	}
 	return ENOTSUPP
 }
+
+// Elements lists the committed records a consumer would read next, oldest
+// first, without consuming them; discarded records are skipped and a
+// record still reserved ends the list, as it stops a consumer.
+func (r *ringBuf) Elements() [][]byte {
+	r.consMu.Lock()
+	defer r.consMu.Unlock()
+	var out [][]byte
+	for pos := r.cons.Load(); pos < r.prod.Load(); {
+		l := atomic.LoadUint32(r.hdrLen(pos))
+		if l&ringBusyBit != 0 {
+			break
+		}
+		size := uint64(l &^ ringDiscardBit)
+		if l&ringDiscardBit == 0 {
+			rec := make([]byte, size)
+			start := (pos + ringHdrSize) & r.mask
+			k := copy(rec, r.data[start:])
+			copy(rec[k:], r.data)
+			out = append(out, rec)
+		}
+		pos += recLen(uint32(size))
+	}
+	return out
+}
