@@ -1,8 +1,12 @@
 package harness_test
 
 import (
+	"encoding/binary"
+
 	td "github.com/gbpf/gbpf/testdata"
 )
+
+var le = binary.LittleEndian
 
 var (
 	tcp4  = td.TCP("192.0.2.1", "198.51.100.2", 40000, 80)
@@ -24,4 +28,105 @@ var cases = []tcase{
 	{name: "nat_udp", obj: "xdp_nat.o", prog: "xdp_dnat", data: udp4},
 	{name: "icmp_echo", obj: "xdp_icmp_echo.o", prog: "icmp_echo", data: icmp4},
 	{name: "icmp_not_echo", obj: "xdp_icmp_echo.o", prog: "icmp_echo", data: tcp4},
+}
+
+// skbCtx builds a struct __sk_buff with mark, priority and cb set.
+func skbCtx(mark, prio uint32, cb ...uint32) []byte {
+	b := make([]byte, td.SkBuffSize)
+	le.PutUint32(b[8:], mark)
+	le.PutUint32(b[32:], prio)
+	for i, v := range cb {
+		le.PutUint32(b[48+4*i:], v)
+	}
+	return b
+}
+
+// xdpCtx builds a struct xdp_md for a packet of n bytes whose first meta
+// bytes are metadata.
+func xdpCtx(meta, n int) []byte {
+	b := make([]byte, 24)
+	le.PutUint32(b[0:], uint32(meta))
+	le.PutUint32(b[4:], uint32(n))
+	return b
+}
+
+func init() {
+	cases = append(cases, []tcase{
+		{name: "tc_fields_noctx", obj: "tc_fields.o", prog: "tc_fields", data: tcp4},
+		{name: "tc_fields_ctx", obj: "tc_fields.o", prog: "tc_fields", data: udp6, ctx: skbCtx(0xff00ff00, 6, 1, 2, 3, 4, 5)},
+		{name: "tc_fields_zero_ctx", obj: "tc_fields.o", prog: "tc_fields", data: arp, ctx: skbCtx(0, 0), repeat: 3, knownGap: gapClassid},
+		{name: "tc_fields_min", obj: "tc_fields.o", prog: "tc_fields", data: tcp4[:14]},
+		{name: "tc_tstamp", obj: "tc_fields.o", prog: "tc_tstamp", data: tcp4, knownGap: gapTstampType},
+		{name: "tc_tstamp_ctx", obj: "tc_fields.o", prog: "tc_tstamp", data: tcp4, ctx: skbCtx(0, 0), knownGap: gapTstampType},
+		{name: "cls_by_port", obj: "tc_fields.o", prog: "cls_by_port", data: tcp4, ctx: skbCtx(1, 2)},
+		{name: "cls_by_port_short", obj: "tc_fields.o", prog: "cls_by_port", data: tcp4[:34], ctx: skbCtx(1, 2)},
+		{name: "tc_narrow", obj: "tc_narrow.o", prog: "tc_narrow", data: tcp4, ctx: skbCtx(0x11223344, 0xa0b0c0d, 0, 0, 0x55667788, 0x99aabbcc)},
+		{name: "tc_narrow_noctx", obj: "tc_narrow.o", prog: "tc_narrow", data: td.UDP("192.0.2.1", "198.51.100.2", 1, 2, td.TTL(200))},
+		{name: "tc_snat_tcp", obj: "tc_nat.o", prog: "tc_snat", data: td.TCP("192.0.2.1", "198.51.100.2", 40000, 80, td.Payload([]byte("abc")))},
+		{name: "tc_snat_udp", obj: "tc_nat.o", prog: "tc_snat", data: udp4},
+		{name: "tc_snat_udp_nocsum", obj: "tc_nat.o", prog: "tc_snat", data: zeroUDPCsum(udp4)},
+		{name: "tc_csum_edges", obj: "tc_nat.o", prog: "tc_csum_edges", data: tcp4},
+		{name: "sock_ssh", obj: "sock_ldabs.o", prog: "sock_filter", data: td.TCP("192.0.2.1", "198.51.100.2", 40000, 22)},
+		{name: "sock_dns", obj: "sock_ldabs.o", prog: "sock_filter", data: td.UDP("192.0.2.1", "198.51.100.2", 1000, 53, td.Payload(make([]byte, 100)))},
+		{name: "sock_seq", obj: "sock_ldabs.o", prog: "sock_filter", data: tcp4},
+		{name: "sock_past_end", obj: "sock_ldabs.o", prog: "sock_filter", data: td.TCP("192.0.2.1", "198.51.100.2", 40000, 99)},
+		{name: "sock_ipv6", obj: "sock_ldabs.o", prog: "sock_filter", data: tcp6},
+		{name: "sock_arp", obj: "sock_ldabs.o", prog: "sock_filter", data: arp},
+		{name: "sock_fields", obj: "sock_ldabs.o", prog: "sock_fields", data: arp, ctx: skbCtx(9, 8, 7)},
+		{name: "sock_fields_v6", obj: "sock_ldabs.o", prog: "sock_fields", data: tcp6},
+		{name: "alu_v4", obj: "alu_v4.o", prog: "alu", data: tcp4},
+		{name: "alu_v4_neg", obj: "alu_v4.o", prog: "alu", data: td.UDP("192.0.2.1", "198.51.100.2", 1, 2, td.TTL(0xf0), td.TOS(0x80))},
+	}...)
+}
+
+func zeroUDPCsum(p []byte) []byte {
+	q := append([]byte(nil), p...)
+	q[14+20+6], q[14+20+7] = 0, 0
+	return q
+}
+
+func init() {
+	cases = append(cases, []tcase{
+		{name: "loops_tcp4", obj: "loops.o", prog: "loops", data: tcp4, knownGap: gapForEachDelete},
+		{name: "loops_big", obj: "loops.o", prog: "loops", data: td.UDP("192.0.2.1", "198.51.100.2", 1, 2, td.Payload(seq(400))), repeat: 2, knownGap: gapForEachDelete},
+		{name: "loops_min", obj: "loops.o", prog: "loops", data: tcp4[:14], knownGap: gapForEachDelete},
+		{name: "atomics", obj: "atomics.o", prog: "atomics", data: tcp4},
+		{name: "atomics_repeat", obj: "atomics.o", prog: "atomics", data: udp6, repeat: 7},
+		{name: "globals", obj: "globals.o", prog: "globals", data: tcp4},
+		{name: "globals_repeat", obj: "globals.o", prog: "globals", data: td.UDP("192.0.2.1", "198.51.100.2", 1, 2, td.Payload(seq(33))), repeat: 4},
+	}...)
+}
+
+// seq returns n bytes counting up from 0.
+func seq(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	return b
+}
+
+var verifierGap = "gbpf's verifier accepts what the kernel's rejects"
+
+func init() {
+	cases = append(cases, []tcase{
+		{name: "rej_mod_bound", obj: "rej_mod.o", prog: "rej_mod_bound", data: tcp4, knownGap: verifierGap + ": no range tracking (% bounds nothing for the kernel)"},
+		{name: "rej_pkt_unchecked", obj: "rej_pkt.o", prog: "rej_pkt_unchecked", data: tcp4, knownGap: verifierGap + ": no packet bounds proof"},
+		{name: "rej_null_deref", obj: "rej_null.o", prog: "rej_null_deref", data: tcp4, knownGap: verifierGap + ": map_value_or_null dereferenced"},
+	}...)
+}
+
+// Gaps this harness found in gbpf (see FINDINGS.md).
+const (
+	gapClassid       = "tc_classid is 16 bits in the kernel (qdisc_skb_cb); gbpf keeps 32"
+	gapTstampType    = "u8 read of __sk_buff.tstamp_type (offset 180) faults in gbpf"
+	gapForEachDelete = "for_each_map_elem over a hash restarts after the callback deletes the current key"
+)
+
+func init() {
+	cases = append(cases, []tcase{
+		{name: "min_tstamp_type", obj: "tc_tstamp_type.o", prog: "tstamp_type", data: tcp4, knownGap: gapTstampType},
+		{name: "min_classid16", obj: "tc_classid16.o", prog: "classid16", data: tcp4, knownGap: gapClassid},
+		{name: "min_foreach_delete", obj: "foreach_delete.o", prog: "foreach_delete", data: tcp4, knownGap: gapForEachDelete},
+	}...)
 }

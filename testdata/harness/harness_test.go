@@ -108,6 +108,9 @@ func run(t *testing.T, dir string, c tcase, engine string) result {
 	if r.Error == "" {
 		r.Error = strings.TrimSpace(stderr.String())
 	}
+	if len(r.Error) > 400 {
+		r.Error = r.Error[:200] + " ... " + r.Error[len(r.Error)-400:]
+	}
 	return r
 }
 
