@@ -793,7 +793,13 @@ func spinLock(m *interp.Machine, addr, _, _, _, _ uint64) (uint64, error) {
 			return 0, fmt.Errorf("bpf_spin_lock at 0x%x: the program already holds it", addr)
 		}
 	}
-	for !atomic.CompareAndSwapUint32(word, 0, 1) {
+	// Another run holds the lock only for a few instructions; a lock word
+	// that stays taken is garbage or a lock leaked outside gbpf's runs, and
+	// the run fails rather than hang.
+	for spins := 0; !atomic.CompareAndSwapUint32(word, 0, 1); spins++ {
+		if spins > 1_000_000 {
+			return 0, fmt.Errorf("bpf_spin_lock at 0x%x: still taken after a million tries", addr)
+		}
 		runtime.Gosched()
 	}
 	r.locks = append(r.locks, addr)
