@@ -112,6 +112,7 @@ func init() {
 	cases = append(cases, []tcase{
 		{name: "rej_mod_bound", obj: "rej_mod.o", prog: "rej_mod_bound", data: tcp4, knownGap: verifierGap + ": no range tracking (% bounds nothing for the kernel)"},
 		{name: "rej_pkt_unchecked", obj: "rej_pkt.o", prog: "rej_pkt_unchecked", data: tcp4, knownGap: verifierGap + ": no packet bounds proof"},
+		{name: "rej_pkt_helper", obj: "rej_pkt_helper.o", prog: "rej_pkt_helper", data: tcp4, knownGap: verifierGap + ": packet pointer passed to a helper without packet access"},
 		{name: "rej_null_deref", obj: "rej_null.o", prog: "rej_null_deref", data: tcp4, knownGap: verifierGap + ": map_value_or_null dereferenced"},
 	}...)
 }
@@ -130,3 +131,33 @@ func init() {
 		{name: "min_foreach_delete", obj: "foreach_delete.o", prog: "foreach_delete", data: tcp4, knownGap: gapForEachDelete},
 	}...)
 }
+
+func init() {
+	cases = append(cases, []tcase{
+		{name: "lpm_v4", obj: "lpm_route.o", prog: "lpm", data: tcp4},
+		{name: "lpm_v4_host", obj: "lpm_route.o", prog: "lpm", data: td.UDP("192.0.2.1", "10.0.3.4", 1, 2), repeat: 2},
+		{name: "lpm_v6", obj: "lpm_route.o", prog: "lpm", data: tcp6},
+		{name: "lpm_arp", obj: "lpm_route.o", prog: "lpm", data: arp},
+		{name: "lru_once", obj: "lru_conn.o", prog: "lru", data: tcp4},
+		{name: "lru_evict", obj: "lru_conn.o", prog: "lru", data: tcp4, repeat: 5},
+		{name: "percpu", obj: "percpu.o", prog: "percpu", data: tcp4, repeat: 3},
+		{name: "percpu_lookup", obj: "percpu_lookup.o", prog: "percpu_sum", data: tcp4, repeat: 2, knownGap: gapHelper("bpf_map_lookup_percpu_elem")},
+		{name: "hash_ops", obj: "hash_ops.o", prog: "hash_ops", data: tcp4},
+		{name: "hash_ops_repeat", obj: "hash_ops.o", prog: "hash_ops", data: tcp4, repeat: 2},
+		{name: "tail_dispatch_tcp", obj: "tailcalls.o", prog: "dispatch", data: tcp4},
+		{name: "tail_dispatch_udp", obj: "tailcalls.o", prog: "dispatch", data: udp4},
+		{name: "tail_dispatch_short", obj: "tailcalls.o", prog: "dispatch", data: tcp4[:20]},
+		{name: "tail_init_tcp", obj: "tailcalls.o", prog: "dispatch_init", data: tcp4},
+		{name: "tail_init_udp", obj: "tailcalls.o", prog: "dispatch_init", data: udp4, repeat: 2},
+		{name: "tail_self_limit", obj: "tailcalls.o", prog: "tc_self", data: tcp4},
+		{name: "tail_self_limit_repeat", obj: "tailcalls.o", prog: "tc_self", data: tcp4, repeat: 3},
+		{name: "map_in_map", obj: "map_in_map.o", prog: "mim", data: tcp4},
+		{name: "map_in_map_repeat", obj: "map_in_map.o", prog: "mim", data: udp6, repeat: 2},
+		{name: "bloom_qs", obj: "bloom_qs.o", prog: "bloom_qs", data: tcp4},
+		{name: "bloom_qs_repeat", obj: "bloom_qs.o", prog: "bloom_qs", data: udp4, repeat: 3},
+		{name: "spinlock", obj: "spinlock.o", prog: "police", data: tcp4, repeat: 5},
+		{name: "ringbuf", obj: "ringbuf_ev.o", prog: "events", data: tcp4, repeat: 3},
+	}...)
+}
+
+func gapHelper(name string) string { return "gbpf does not implement " + name }
