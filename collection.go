@@ -32,6 +32,7 @@ type Collection struct {
 	Programs map[string]*Program
 	Maps     map[string]*Map
 	opts     CollectionOptions
+	cpu      int // runs' default CPU
 }
 
 // NewCollection creates the maps of spec, fills them with their initial
@@ -49,7 +50,7 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	if opts.CPUs <= 0 {
 		opts.CPUs = possibleCPUs()
 	}
-	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}, opts: opts}
+	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}, opts: opts, cpu: min(defaultCPU(), opts.CPUs-1)}
 	defer func() {
 		if err != nil {
 			c.Close()

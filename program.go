@@ -1,10 +1,9 @@
 package gbpf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -186,7 +185,7 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	m := code.Machine()
 	defer code.Release(m)
 
-	cpu := defaultCPU()
+	cpu := p.coll.cpu
 	if opts.CPU != nil {
 		cpu = *opts.CPU
 	}
@@ -194,17 +193,7 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 		return nil, fmt.Errorf("program %s: CPU %d outside the %d possible: %w", p.name, cpu, p.coll.opts.CPUs, syscall.EINVAL)
 	}
 	run := env.NewRun(p.prog, cpu, uint64(time.Now().UnixNano()))
-	var output []string
-	var mu sync.Mutex
-	run.Trace = func(line string) {
-		line = strings.TrimSuffix(line, "\n")
-		mu.Lock()
-		output = append(output, line)
-		mu.Unlock()
-		if t := p.coll.opts.TraceOutput; t != nil {
-			t(line)
-		}
-	}
+	run.Trace = p.coll.opts.TraceOutput
 	m.Env = run
 	for _, g := range p.globals {
 		m.AddRegion(g.mem, g.writable, g.name)
@@ -213,6 +202,14 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if run.XDP != nil {
+			run.XDP.Release()
+		}
+		if run.SKB != nil {
+			run.SKB.Release()
+		}
+	}()
 
 	repeat := max(opts.Repeat, 1)
 	var r0 uint64
@@ -242,10 +239,10 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 		MetaLen:     metaLen,
 		ReturnValue: uint32(r0),
 		R0:          r0,
-		DataOut:     dataOut(),
+		DataOut:     bytes.Clone(dataOut()),
 		ContextOut:  ctxOut(),
 		Duration:    elapsed / time.Duration(repeat),
-		Output:      output,
+		Output:      run.Output,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ package env
 
 import (
 	"math/rand/v2"
+	"strings"
 
 	"github.com/cilium/ebpf"
 
@@ -31,10 +32,12 @@ type Run struct {
 	SKB *SKB
 	// Ctx is the address of the context the program got in r1.
 	Ctx uint64
-	// Trace receives bpf_trace_printk lines as they are printed.
-	Trace func(line string)
+	// Output collects the run's bpf_trace_printk lines; Trace, if set,
+	// also receives each as it is printed.
+	Output []string
+	Trace  func(line string)
 
-	rng      *rand.Rand
+	rng      rand.PCG
 	reserved []reservation
 	locks    []uint64
 }
@@ -49,7 +52,18 @@ type reservation struct {
 
 // NewRun prepares the state for runs of prog on cpu.
 func NewRun(prog *Prog, cpu int, seed uint64) *Run {
-	return &Run{Prog: prog, CPU: cpu, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+	r := &Run{Prog: prog, CPU: cpu}
+	r.rng.Seed(seed, 0x9e3779b97f4a7c15)
+	return r
+}
+
+// print records a line of trace output.
+func (r *Run) print(line string) {
+	line = strings.TrimSuffix(line, "\n")
+	r.Output = append(r.Output, line)
+	if r.Trace != nil {
+		r.Trace(line)
+	}
 }
 
 // Finish ends a run the way the kernel's reference tracking forces

@@ -260,7 +260,7 @@ func jiffies64(*interp.Machine, uint64, uint64, uint64, uint64, uint64) (uint64,
 }
 
 func getPrandomU32(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
-	return uint64(runOf(m).rng.Uint32()), nil
+	return uint64(uint32(runOf(m).rng.Uint64())), nil
 }
 
 func getSmpProcessorID(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
@@ -294,9 +294,7 @@ func tracePrintk(m *interp.Machine, fmtAddr, fmtSize, a1, a2, a3 uint64) (uint64
 	}
 	line, ret := kfmt.TracePrintk(format, [3]uint64{a1, a2, a3}, readMemory(m))
 	if ret >= 0 {
-		if r := runOf(m); r.Trace != nil {
-			r.Trace(line)
-		}
+		runOf(m).print(line)
 	}
 	return uint64(ret), nil
 }
@@ -345,9 +343,7 @@ func traceVprintk(m *interp.Machine, fmtAddr, fmtSize, dataAddr, dataLen, _ uint
 	}
 	line, ret := kfmt.TraceVprintk(format, args, readMemory(m))
 	if ret >= 0 {
-		if r := runOf(m); r.Trace != nil {
-			r.Trace(line)
-		}
+		runOf(m).print(line)
 	}
 	return uint64(ret), nil
 }

@@ -3,6 +3,7 @@ package env
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"syscall"
 )
 
@@ -99,8 +100,12 @@ func NewSKB(pkt, ctx []byte, l2 bool) (*SKB, error) {
 	if len(pkt) > xdpFrameSize-skbHeadroom-skbTailroom {
 		return nil, fmt.Errorf("skb: %d bytes of packet, more than the %d a test-run buffer holds: %w", len(pkt), xdpFrameSize-skbHeadroom-skbTailroom, syscall.EINVAL)
 	}
-	s := &SKB{buf: alignedBytes(skbHeadroom + len(pkt) + skbTailroom), md: alignedBytes(SKBSize), L2: l2, Ifindex: loopbackIndex}
-	s.base = addrOf(s.buf)
+	s := skbPool.Get().(*SKB)
+	buf, md := s.buf, s.md
+	clear(buf)
+	clear(md)
+	buf = buf[:skbHeadroom+len(pkt)+skbTailroom]
+	*s = SKB{buf: buf, md: md, base: addrOf(buf), L2: l2, Ifindex: loopbackIndex}
 	copy(s.buf[skbHeadroom:], pkt)
 	s.Data, s.DataEnd = skbHeadroom, skbHeadroom+len(pkt)
 
@@ -125,25 +130,36 @@ func NewSKB(pkt, ctx []byte, l2 bool) (*SKB, error) {
 		proto = 0x0004 // ETH_P_802_2
 	}
 	s.Protocol = proto
-	switch proto {
-	case 0x0800:
-		if len(pkt)-ethHlen < 20 {
-			return nil, fmt.Errorf("skb: IPv4 packet shorter than its header: %w", syscall.EINVAL)
-		}
-	case 0x86dd:
-		if len(pkt)-ethHlen < 40 {
-			return nil, fmt.Errorf("skb: IPv6 packet shorter than its header: %w", syscall.EINVAL)
-		}
+	switch {
+	case proto == 0x0800 && len(pkt)-ethHlen < 20:
+		s.Release()
+		return nil, fmt.Errorf("skb: IPv4 packet shorter than its header: %w", syscall.EINVAL)
+	case proto == 0x86dd && len(pkt)-ethHlen < 40:
+		s.Release()
+		return nil, fmt.Errorf("skb: IPv6 packet shorter than its header: %w", syscall.EINVAL)
 	}
 	if !l2 {
 		s.Data += ethHlen
 	}
 	if ctx != nil {
 		if err := s.fromContext(ctx); err != nil {
+			s.Release()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// skbPool recycles packet buffers of the largest size a test run takes.
+var skbPool = sync.Pool{New: func() any {
+	return &SKB{buf: alignedBytes(xdpFrameSize), md: alignedBytes(SKBSize)}
+}}
+
+// Release hands the buffer back for reuse; s and what Packet or Bytes
+// returned must not be used afterwards.
+func (s *SKB) Release() {
+	s.buf = s.buf[:cap(s.buf)]
+	skbPool.Put(s)
 }
 
 // fromContext applies a user's __sk_buff as convert___skb_to_skb does:

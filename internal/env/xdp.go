@@ -3,6 +3,7 @@ package env
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -41,9 +42,17 @@ type XDP struct {
 
 // NewXDP builds the frame for pkt as BPF_PROG_TEST_RUN does, with the
 // optional struct xdp_md ctx, and rejects what the kernel rejects.
-func NewXDP(pkt, ctx []byte) (*XDP, error) {
-	x := &XDP{frame: alignedBytes(xdpFrameSize), md: alignedBytes(XDPMDSize), IngressIfindex: loopbackIndex}
-	x.base = addrOf(x.frame)
+func NewXDP(pkt, ctx []byte) (_ *XDP, err error) {
+	x := xdpPool.Get().(*XDP)
+	frame, md := x.frame, x.md
+	clear(frame)
+	clear(md)
+	*x = XDP{frame: frame, md: md, base: addrOf(frame), IngressIfindex: loopbackIndex}
+	defer func() {
+		if err != nil {
+			x.Release()
+		}
+	}()
 	meta, linear := 0, len(pkt)
 	if ctx != nil {
 		if len(ctx) > XDPMDSize && !allZero(ctx[XDPMDSize:]) {
@@ -90,6 +99,15 @@ func NewXDP(pkt, ctx []byte) (*XDP, error) {
 	copy(x.frame[x.DataMeta:], pkt[:linear])
 	return x, nil
 }
+
+// xdpPool recycles frames: runs of gbpf xdp go through one per packet.
+var xdpPool = sync.Pool{New: func() any {
+	return &XDP{frame: alignedBytes(xdpFrameSize), md: alignedBytes(XDPMDSize)}
+}}
+
+// Release hands the frame back for reuse; x and what Packet returned must
+// not be used afterwards.
+func (x *XDP) Release() { xdpPool.Put(x) }
 
 // Frame is the whole frame: the region a run may touch.
 func (x *XDP) Frame() []byte { return x.frame }
