@@ -113,6 +113,7 @@ func init() {
 		{name: "rej_mod_bound", obj: "rej_mod.o", prog: "rej_mod_bound", data: tcp4, knownGap: verifierGap + ": no range tracking (% bounds nothing for the kernel)"},
 		{name: "rej_pkt_unchecked", obj: "rej_pkt.o", prog: "rej_pkt_unchecked", data: tcp4, knownGap: verifierGap + ": no packet bounds proof"},
 		{name: "rej_pkt_helper", obj: "rej_pkt_helper.o", prog: "rej_pkt_helper", data: tcp4, knownGap: verifierGap + ": packet pointer passed to a helper without packet access"},
+		{name: "rej_egress_ifindex", obj: "rej_egress.o", prog: "rej_egress", data: tcp4, knownGap: verifierGap + ": xdp_md.egress_ifindex read outside a devmap program"},
 		{name: "rej_null_deref", obj: "rej_null.o", prog: "rej_null_deref", data: tcp4, knownGap: verifierGap + ": map_value_or_null dereferenced"},
 	}...)
 }
@@ -121,6 +122,7 @@ func init() {
 const (
 	gapClassid       = "tc_classid is 16 bits in the kernel (qdisc_skb_cb); gbpf keeps 32"
 	gapTstampType    = "u8 read of __sk_buff.tstamp_type (offset 180) faults in gbpf"
+	gapMeta          = "XDP metadata is limited to 32 bytes in gbpf; Linux 6.18 allows up to 252 (u8 meta_len), bounded by the headroom"
 	gapForEachDelete = "for_each_map_elem over a hash restarts after the callback deletes the current key"
 )
 
@@ -161,3 +163,41 @@ func init() {
 }
 
 func gapHelper(name string) string { return "gbpf does not implement " + name }
+
+// withMeta prefixes a packet with n metadata bytes counting from 0xa0.
+func withMeta(n int, p []byte) []byte {
+	b := make([]byte, n, n+len(p))
+	for i := range b {
+		b[i] = byte(0xa0 + i)
+	}
+	return append(b, p...)
+}
+
+func init() {
+	ipip := td.TCP("192.0.2.1", "198.51.100.2", 40000, 80)
+	// An IPIP packet: Ethernet, outer IPv4 (protocol 4), the inner packet.
+	outer := append(append([]byte(nil), ipip[:14]...), 0x45, 0, 0, 60, 0, 0, 0x40, 0, 64, 4, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2)
+	outer = append(outer, ipip[14:]...)
+	cases = append(cases, []tcase{
+		{name: "encap_tcp", obj: "xdp_encap.o", prog: "encap", data: tcp4},
+		{name: "encap_repeat", obj: "xdp_encap.o", prog: "encap", data: udp4, repeat: 3},
+		{name: "encap_arp", obj: "xdp_encap.o", prog: "encap", data: arp},
+		{name: "decap", obj: "xdp_encap.o", prog: "decap", data: outer},
+		{name: "reshape", obj: "xdp_encap.o", prog: "reshape", data: tcp4},
+		{name: "reshape_min", obj: "xdp_encap.o", prog: "reshape", data: tcp4[:14]},
+		{name: "reshape_big", obj: "xdp_encap.o", prog: "reshape", data: td.UDP("192.0.2.1", "198.51.100.2", 1, 2, td.Payload(seq(1472)))},
+		{name: "meta_noctx", obj: "xdp_meta.o", prog: "meta", data: tcp4},
+		{name: "meta_ctx0", obj: "xdp_meta.o", prog: "meta", data: tcp4, ctx: xdpCtx(0, len(tcp4))},
+		{name: "meta_ctx8", obj: "xdp_meta.o", prog: "meta", data: withMeta(8, tcp4), ctx: xdpCtx(8, 8+len(tcp4))},
+		{name: "meta_ctx32", obj: "xdp_meta.o", prog: "meta", data: withMeta(32, arp), ctx: xdpCtx(32, 32+len(arp)), knownGap: gapMeta},
+		{name: "meta_ctx_ifindex", obj: "xdp_meta.o", prog: "meta", data: withMeta(4, udp4), ctx: append(xdpCtx(4, 4+len(udp4))[:12], 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), repeat: 2, knownGap: gapMeta},
+		{name: "meta_ctx_bad", obj: "xdp_meta.o", prog: "meta", data: withMeta(6, udp4), ctx: xdpCtx(6, 6+len(udp4))},
+		{name: "meta_big_noctx", obj: "xdp_meta_big.o", prog: "meta_big", data: tcp4[:14], knownGap: gapMeta},
+		{name: "meta_big_ctx64", obj: "xdp_meta_big.o", prog: "meta_big", data: withMeta(64, tcp4), ctx: xdpCtx(64, 64+len(tcp4)), knownGap: gapMeta},
+		{name: "meta_big_ctx224", obj: "xdp_meta_big.o", prog: "meta_big", data: withMeta(224, tcp4), ctx: xdpCtx(224, 224+len(tcp4))},
+		{name: "xdp_bytes", obj: "xdp_bytes.o", prog: "xbytes", data: tcp4, knownGap: gapHelper("bpf_xdp_get_buff_len, bpf_xdp_load_bytes, bpf_xdp_store_bytes")},
+		{name: "arp_reply", obj: "arp_reply.o", prog: "arp_reply", data: arp},
+		{name: "arp_other", obj: "arp_reply.o", prog: "arp_reply", data: td.ARP("192.0.2.1", "192.0.2.3"), repeat: 2},
+		{name: "arp_vlan", obj: "arp_reply.o", prog: "arp_reply", data: td.ARP("192.0.2.1", "192.0.2.254", td.VLAN(3))},
+	}...)
+}
