@@ -2,6 +2,7 @@ package gbpf_test
 
 import (
 	"encoding/binary"
+	"flag"
 	"path/filepath"
 	"testing"
 	"time"
@@ -29,11 +30,18 @@ const (
 	benchLoop = 1024
 	// benchKeys is NKEYS there: the maps hold keys 0..benchKeys-1.
 	benchKeys = 64
-	// Runs per measurement. gbpf is slower, so it runs fewer times; the
-	// ring buffer of ringbuf.o holds fewer than 1024 runs' records.
-	benchRepeatGbpf   = 20
+	// Kernel runs per measurement; the ring buffer of ringbuf.o holds
+	// fewer than 1024 runs' records.
 	benchRepeatKernel = 200
 )
+
+// benchRepeatGbpf is gbpf's runs per measurement (RunOptions.Repeat):
+// fewer than the kernel's, gbpf being slower. A flag, since some of gbpf's
+// costs grow with the operations one Run call makes (see
+// docs/performance.md):
+//
+//	go test -run XXX -bench 'Maps$/ringbuf' . -args -maps.gbpf-repeat 1
+var benchRepeatGbpf = flag.Int("maps.gbpf-repeat", 20, "gbpf runs per measurement in BenchmarkMaps (at most 1000)")
 
 // mapBenchCase is one program of testdata/bench.
 type mapBenchCase struct {
@@ -237,7 +245,10 @@ func BenchmarkMaps(b *testing.B) {
 			if kernelErr == nil {
 				engines = append(engines, &kernelBench{specs: specs, colls: map[string]*kernel.Collection{}})
 			}
-			repeats := []int{benchRepeatGbpf, benchRepeatKernel}
+			if *benchRepeatGbpf < 1 || *benchRepeatGbpf > 1000 {
+				b.Fatalf("-maps.gbpf-repeat %d: want 1 to 1000", *benchRepeatGbpf)
+			}
+			repeats := []int{*benchRepeatGbpf, benchRepeatKernel}
 			op := make([]time.Duration, len(engines))
 			base := make([]time.Duration, len(engines))
 			for _, e := range engines {
