@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/cilium/ebpf"
 
@@ -32,8 +33,32 @@ type Collection struct {
 	Programs map[string]*Program
 	Maps     map[string]*Map
 	opts     CollectionOptions
-	cpu      int // runs' default CPU
+	cpu      int          // runs' default CPU
+	cpuLocks []sync.Mutex // a CPU runs one program at a time, as in the kernel
 }
+
+// acquireCPU claims a CPU for a run: want if given, else the default CPU
+// or, when a concurrent run holds it, any free one, so that runs from many
+// goroutines proceed in parallel while per-CPU data stays private to one
+// run at a time, as the kernel's non-preemptible runs guarantee.
+func (c *Collection) acquireCPU(want *int) int {
+	if want != nil {
+		c.cpuLocks[*want].Lock()
+		return *want
+	}
+	if c.cpuLocks[c.cpu].TryLock() {
+		return c.cpu
+	}
+	for cpu := range c.cpuLocks {
+		if c.cpuLocks[cpu].TryLock() {
+			return cpu
+		}
+	}
+	c.cpuLocks[c.cpu].Lock()
+	return c.cpu
+}
+
+func (c *Collection) releaseCPU(cpu int) { c.cpuLocks[cpu].Unlock() }
 
 // NewCollection creates the maps of spec, fills them with their initial
 // contents (global data with any variables set on spec), and loads every
@@ -50,7 +75,7 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	if opts.CPUs <= 0 {
 		opts.CPUs = possibleCPUs()
 	}
-	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}, opts: opts, cpu: min(defaultCPU(), opts.CPUs-1)}
+	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}, opts: opts, cpu: min(defaultCPU(), opts.CPUs-1), cpuLocks: make([]sync.Mutex, opts.CPUs)}
 	defer func() {
 		if err != nil {
 			c.Close()

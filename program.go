@@ -122,7 +122,9 @@ type RunOptions struct {
 	// context, as the kernel does; 0 means once.
 	Repeat uint32
 	// CPU is the CPU the run happens on, for bpf_get_smp_processor_id and
-	// per-CPU maps; nil means the first CPU the process may use.
+	// per-CPU maps; nil means the first CPU the process may use, or another
+	// free one while concurrent runs occupy it. A CPU runs one program at
+	// a time, so per-CPU values are private to the run, as in the kernel.
 	CPU *int
 }
 
@@ -185,13 +187,11 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	m := code.Machine()
 	defer code.Release(m)
 
-	cpu := p.coll.cpu
-	if opts.CPU != nil {
-		cpu = *opts.CPU
+	if opts.CPU != nil && (*opts.CPU < 0 || *opts.CPU >= p.coll.opts.CPUs) {
+		return nil, fmt.Errorf("program %s: CPU %d outside the %d possible: %w", p.name, *opts.CPU, p.coll.opts.CPUs, syscall.EINVAL)
 	}
-	if cpu < 0 || cpu >= p.coll.opts.CPUs {
-		return nil, fmt.Errorf("program %s: CPU %d outside the %d possible: %w", p.name, cpu, p.coll.opts.CPUs, syscall.EINVAL)
-	}
+	cpu := p.coll.acquireCPU(opts.CPU)
+	defer p.coll.releaseCPU(cpu)
 	run := env.NewRun(p.prog, cpu, uint64(time.Now().UnixNano()))
 	run.Trace = p.coll.opts.TraceOutput
 	m.Env = run

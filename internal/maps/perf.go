@@ -1,6 +1,7 @@
 package maps
 
 import (
+	"context"
 	"encoding/binary"
 	"sync"
 )
@@ -26,6 +27,8 @@ type PerfReader interface {
 	// A record with lost > 0 and no data reports samples dropped before the
 	// records that follow it. ok is false when nothing is buffered.
 	Read() (cpu int, rec []byte, lost uint64, ok bool)
+	// Wait blocks until a record may be ready or ctx is done.
+	Wait(ctx context.Context) error
 	Close() error
 }
 
@@ -48,8 +51,9 @@ type perfBuf struct {
 
 type perfEventArray struct {
 	base
-	mu    sync.Mutex
-	slots []*perfBuf // by index; nil when no event is attached
+	mu     sync.Mutex
+	slots  []*perfBuf    // by index; nil when no event is attached
+	notify chan struct{} // signalled on every record or loss, for Wait
 }
 
 var _ interface {
@@ -72,7 +76,7 @@ func newPerfEventArray(spec *Spec, cpus int) (*perfEventArray, error) {
 	if uint64(spec.MaxEntries)*8 > maxMapBytes {
 		return nil, errNoMem
 	}
-	return &perfEventArray{base: newBase(spec, cpus), slots: make([]*perfBuf, spec.MaxEntries)}, nil
+	return &perfEventArray{base: newBase(spec, cpus), slots: make([]*perfBuf, spec.MaxEntries), notify: make(chan struct{}, 1)}, nil
 }
 
 func (p *perfEventArray) Output(flags uint64, cpu int, data []byte) error {
@@ -95,6 +99,7 @@ func (p *perfEventArray) Output(flags uint64, cpu int, data []byte) error {
 	if b.cpu != cpu {
 		return errOpNotSupp
 	}
+	defer p.wake()
 	n := perfSampleSize(len(data))
 	if b.used+n > b.size {
 		if k := len(b.records); k > 0 && b.records[k-1].data == nil {
@@ -107,6 +112,31 @@ func (p *perfEventArray) Output(flags uint64, cpu int, data []byte) error {
 	b.used += n
 	b.records = append(b.records, perfRecord{data: append([]byte(nil), data...)})
 	return nil
+}
+
+func (p *perfEventArray) wake() {
+	select {
+	case p.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (r *perfReader) Wait(ctx context.Context) error {
+	r.p.mu.Lock()
+	ready := false
+	for _, b := range r.bufs {
+		ready = ready || len(b.records) > 0
+	}
+	r.p.mu.Unlock()
+	if ready {
+		return nil
+	}
+	select {
+	case <-r.p.notify:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 type perfReader struct {
