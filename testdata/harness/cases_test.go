@@ -123,6 +123,7 @@ const (
 	gapClassid       = "tc_classid is 16 bits in the kernel (qdisc_skb_cb); gbpf keeps 32"
 	gapTstampType    = "u8 read of __sk_buff.tstamp_type (offset 180) faults in gbpf"
 	gapMeta          = "XDP metadata is limited to 32 bytes in gbpf; Linux 6.18 allows up to 252 (u8 meta_len), bounded by the headroom"
+	gapErange        = "bpf_probe_read_kernel(_str) of a user-range address: kernel -ERANGE, gbpf -EFAULT"
 	gapForEachDelete = "for_each_map_elem over a hash restarts after the callback deletes the current key"
 )
 
@@ -130,6 +131,7 @@ func init() {
 	cases = append(cases, []tcase{
 		{name: "min_tstamp_type", obj: "tc_tstamp_type.o", prog: "tstamp_type", data: tcp4, knownGap: gapTstampType},
 		{name: "min_classid16", obj: "tc_classid16.o", prog: "classid16", data: tcp4, knownGap: gapClassid},
+		{name: "min_probe_erange", obj: "probe_erange.o", prog: "probe_erange", ctx: u64s(0), knownGap: gapErange},
 		{name: "min_foreach_delete", obj: "foreach_delete.o", prog: "foreach_delete", data: tcp4, knownGap: gapForEachDelete},
 	}...)
 }
@@ -199,5 +201,45 @@ func init() {
 		{name: "arp_reply", obj: "arp_reply.o", prog: "arp_reply", data: arp},
 		{name: "arp_other", obj: "arp_reply.o", prog: "arp_reply", data: td.ARP("192.0.2.1", "192.0.2.3"), repeat: 2},
 		{name: "arp_vlan", obj: "arp_reply.o", prog: "arp_reply", data: td.ARP("192.0.2.1", "192.0.2.254", td.VLAN(3))},
+	}...)
+}
+
+func u64s(v ...uint64) []byte {
+	b := make([]byte, 8*len(v))
+	for i, x := range v {
+		le.PutUint64(b[8*i:], x)
+	}
+	return b
+}
+
+func init() {
+	gapTcHelpers := gapHelper("bpf_get_hash_recalc, bpf_set_hash, bpf_set_hash_invalid, bpf_skb_change_tail, bpf_skb_vlan_push/pop, bpf_skb_pull_data, bpf_skb_adjust_room, bpf_skb_load_bytes_relative, bpf_csum_update, bpf_skb_change_proto; one unsupported helper anywhere in an object fails every program of it")
+	v6hbh := td.TCP("2001:db8::1", "2001:db8::2", 40000, 443, td.HopByHop())
+	frag := append([]byte(nil), udp6...)
+	frag[14+6] = 44
+	sysCtx := make([]byte, 32)
+	le.PutUint32(sysCtx[0:], 5)
+	le.PutUint32(sysCtx[4:], 9)
+	cases = append(cases, []tcase{
+		{name: "tc_hash", obj: "tc_helpers.o", prog: "hash_recalc", data: tcp4, knownGap: gapTcHelpers},
+		{name: "tc_change_tail", obj: "tc_helpers.o", prog: "change_tail", data: tcp4, knownGap: gapTcHelpers},
+		{name: "tc_vlan", obj: "tc_helpers.o", prog: "vlan", data: tcp4, knownGap: gapTcHelpers},
+		{name: "tc_pull_adjust", obj: "tc_helpers.o", prog: "pull_adjust", data: tcp4, knownGap: gapTcHelpers},
+		{name: "strings", obj: "strings.o", prog: "strings", data: tcp4},
+		{name: "strings_v6", obj: "strings.o", prog: "strings", data: tcp6},
+		{name: "memops", obj: "memops.o", prog: "memops", data: tcp4},
+		{name: "memops_short", obj: "memops.o", prog: "memops", data: tcp4[:59]},
+		{name: "rawtp", obj: "probe.o", prog: "rawtp", ctx: u64s(21, 300), knownGap: gapErange},
+		{name: "rawtp_repeat", obj: "probe.o", prog: "rawtp", ctx: u64s(1<<40, 7), repeat: 3, knownGap: gapErange},
+		{name: "syscall", obj: "probe.o", prog: "sys_prog", ctx: sysCtx},
+		{name: "ipv6_ext_plain", obj: "ipv6_ext.o", prog: "ipv6_ext", data: tcp6},
+		{name: "ipv6_ext_hbh", obj: "ipv6_ext.o", prog: "ipv6_ext", data: v6hbh, repeat: 2},
+		{name: "ipv6_ext_frag", obj: "ipv6_ext.o", prog: "ipv6_ext", data: frag},
+		{name: "ipv6_ext_hoplimit", obj: "ipv6_ext.o", prog: "ipv6_ext", data: td.UDP("2001:db8::1", "2001:db8::2", 1, 2, td.TTL(1))},
+		{name: "ipv6_ext_truncated", obj: "ipv6_ext.o", prog: "ipv6_ext", data: v6hbh[:55]},
+		{name: "sock_magic", obj: "sock_bytes.o", prog: "sock_magic", data: udp4},
+		{name: "sock_magic_ctx", obj: "sock_bytes.o", prog: "sock_magic", data: udp4, ctx: skbCtx(1, 2, 3), repeat: 2},
+		{name: "sock_magic_other", obj: "sock_bytes.o", prog: "sock_magic", data: tcp6},
+		{name: "sock_magic_min", obj: "sock_bytes.o", prog: "sock_magic", data: arp[:14]},
 	}...)
 }
