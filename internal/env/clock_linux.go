@@ -32,3 +32,5 @@ var comm = sync.OnceValue(func() []byte {
 	}
 	return []byte(strings.TrimSuffix(string(b), "\n"))
 })
+
+func taiNs() uint64 { return clockNs(unix.CLOCK_TAI) }

@@ -18,3 +18,5 @@ func coarseNs() uint64    { return monotonicNs() }
 func gettid() int { return os.Getpid() }
 
 var comm = sync.OnceValue(func() []byte { return []byte(truncatedName()) })
+
+func taiNs() uint64 { return uint64(time.Now().UnixNano()) }

@@ -1,0 +1,167 @@
+package env
+
+import (
+	"syscall"
+
+	casm "github.com/cilium/ebpf/asm"
+
+	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/maps"
+)
+
+// More packet and map helpers that real programs use beside the core set.
+func init() {
+	for id, h := range map[casm.BuiltinFunc]interp.Helper{
+		casm.FnXdpGetBuffLen:       xdpGetBuffLen,
+		casm.FnXdpLoadBytes:        xdpLoadBytes,
+		casm.FnXdpStoreBytes:       xdpStoreBytes,
+		casm.FnSkbPullData:         skbPullData,
+		casm.FnSetHash:             setHash,
+		casm.FnSetHashInvalid:      setHashInvalid,
+		casm.FnCsumUpdate:          csumUpdate,
+		casm.FnCsumLevel:           csumLevel,
+		casm.FnKtimeGetTaiNs:       ktimeGetTaiNs,
+		casm.FnMapLookupPercpuElem: mapLookupPercpuElem,
+	} {
+		Helpers[int32(id)] = h
+	}
+}
+
+// errENOTSUPP is the kernel-internal ENOTSUPP (524) some helpers return.
+const errENOTSUPP = syscall.Errno(524)
+
+func xdpGetBuffLen(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	x, err := xdpOf(m, "bpf_xdp_get_buff_len")
+	if err != nil {
+		return 0, err
+	}
+	return uint64(x.DataEnd - x.Data), nil
+}
+
+// xdpBytes is bpf_xdp_pointer's range check: -EFAULT for offsets or
+// lengths past 16 bits, -EINVAL past the packet.
+func xdpBytes(m *interp.Machine, name string, off, size uint64) ([]byte, uint64, error) {
+	x, err := xdpOf(m, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if off > 0xffff || size > 0xffff {
+		return nil, errno(syscall.EFAULT), nil
+	}
+	pkt := x.frame[x.Data:x.DataEnd]
+	if off+size > uint64(len(pkt)) {
+		return nil, errno(syscall.EINVAL), nil
+	}
+	return pkt[off : off+size : off+size], 0, nil
+}
+
+func xdpLoadBytes(m *interp.Machine, _, off, bufAddr, size, _ uint64) (uint64, error) {
+	buf, err := mem(m, bufAddr, size, true, "buffer")
+	if err != nil {
+		return 0, err
+	}
+	src, ret, err := xdpBytes(m, "bpf_xdp_load_bytes", off, size)
+	if ret != 0 || err != nil {
+		return ret, err
+	}
+	copy(buf, src)
+	return 0, nil
+}
+
+func xdpStoreBytes(m *interp.Machine, _, off, bufAddr, size, _ uint64) (uint64, error) {
+	buf, err := mem(m, bufAddr, size, false, "buffer")
+	if err != nil {
+		return 0, err
+	}
+	dst, ret, err := xdpBytes(m, "bpf_xdp_store_bytes", off, size)
+	if ret != 0 || err != nil {
+		return ret, err
+	}
+	copy(dst, buf)
+	return 0, nil
+}
+
+// skbPullData makes len bytes linear; the test-run's skb is all linear,
+// so only a length past the packet fails.
+func skbPullData(m *interp.Machine, _, length, _, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_pull_data")
+	if err != nil {
+		return 0, err
+	}
+	if length > uint64(len(s.Bytes())) {
+		return errno(syscall.ENOMEM), nil
+	}
+	return 0, nil
+}
+
+func setHash(m *interp.Machine, _, hash, _, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_set_hash")
+	if err != nil {
+		return 0, err
+	}
+	s.Hash = uint32(hash)
+	return 0, nil
+}
+
+func setHashInvalid(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_set_hash_invalid")
+	if err != nil {
+		return 0, err
+	}
+	s.Hash = 0
+	return 0, nil
+}
+
+// csumUpdate only acts on CHECKSUM_COMPLETE skbs; the test-run's is
+// CHECKSUM_NONE, for which the kernel answers -ENOTSUPP.
+func csumUpdate(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	if _, err := skbOf(m, "bpf_csum_update"); err != nil {
+		return 0, err
+	}
+	return errno(errENOTSUPP), nil
+}
+
+// csumLevel: querying a CHECKSUM_NONE skb is -EACCES, changing levels of
+// it is a no-op (0), other levels -EINVAL.
+func csumLevel(m *interp.Machine, _, level, _, _, _ uint64) (uint64, error) {
+	if _, err := skbOf(m, "bpf_csum_level"); err != nil {
+		return 0, err
+	}
+	const query, inc, dec, reset = 0, 1, 2, 3
+	switch level {
+	case query:
+		return errno(syscall.EACCES), nil
+	case inc, dec, reset:
+		return 0, nil
+	}
+	return errno(syscall.EINVAL), nil
+}
+
+func ktimeGetTaiNs(*interp.Machine, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+	return taiNs(), nil
+}
+
+// mapLookupPercpuElem looks up another CPU's slot of a per-CPU map; NULL
+// for a CPU out of range.
+func mapLookupPercpuElem(m *interp.Machine, mapAddr, keyAddr, cpu, _, _ uint64) (uint64, error) {
+	mp, err := mapArg(mapAddr)
+	if err != nil {
+		return 0, err
+	}
+	v, ok := mp.(maps.Values)
+	if !ok {
+		return 0, nil
+	}
+	if cpu >= uint64(mp.CPUs()) {
+		return 0, nil
+	}
+	key, err := keyArg(m, mp, keyAddr)
+	if err != nil {
+		return 0, err
+	}
+	val := v.ProgLookup(key, int(cpu))
+	if val == nil {
+		return 0, nil
+	}
+	return m.AddRegion(val, mp.Spec().Flags&maps.FlagRdonlyProg == 0, mp.Spec().Name), nil
+}
