@@ -154,6 +154,14 @@ var Cases = []Case{
 		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
 		Covers: []string{"redirect_map", "devmap", "fallback action from flags"}},
 
+	// more_helpers.o
+	{Name: "xdp_more_helpers", Object: "more_helpers.o", Program: "xdp_more", Retval: XDPPass,
+		Data:   UDP("192.0.2.1", "198.51.100.2", 1000, 53),
+		Covers: []string{"xdp_get_buff_len", "xdp_load_bytes", "xdp_store_bytes", "ktime_get_tai_ns", "map_lookup_percpu_elem"}},
+	{Name: "tc_more_helpers", Object: "more_helpers.o", Program: "tc_more", Retval: TCActOK,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Covers: []string{"skb_pull_data", "set_hash", "set_hash_invalid", "csum_update", "csum_level"}},
+
 	// tc_skb.o
 	{Name: "tc_rewrite_tcp", Object: "tc_skb.o", Program: "tc_rewrite", Retval: TCActOK,
 		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80, Payload([]byte("hello"))),

@@ -43,12 +43,12 @@ var Helpers = map[int32]interp.Helper{
 	int32(casm.FnRingbufDiscard):     ringbufDiscard,
 	int32(casm.FnRingbufQuery):       ringbufQuery,
 	int32(casm.FnPerfEventOutput):    perfEventOutput,
-	int32(casm.FnProbeRead):          probeRead,
-	int32(casm.FnProbeReadKernel):    probeRead,
-	int32(casm.FnProbeReadUser):      probeRead,
-	int32(casm.FnProbeReadStr):       probeReadStr,
-	int32(casm.FnProbeReadKernelStr): probeReadStr,
-	int32(casm.FnProbeReadUserStr):   probeReadStr,
+	int32(casm.FnProbeRead):          probeRead(probeCompat),
+	int32(casm.FnProbeReadKernel):    probeRead(probeKernel),
+	int32(casm.FnProbeReadUser):      probeRead(probeUser),
+	int32(casm.FnProbeReadStr):       probeReadStr(probeCompat),
+	int32(casm.FnProbeReadKernelStr): probeReadStr(probeKernel),
+	int32(casm.FnProbeReadUserStr):   probeReadStr(probeUser),
 	int32(casm.FnGetCurrentPidTgid):  getCurrentPidTgid,
 	int32(casm.FnGetCurrentUidGid):   getCurrentUIDGid,
 	int32(casm.FnGetCurrentComm):     getCurrentComm,
@@ -495,48 +495,71 @@ func (r *Run) packetBytes() []byte {
 	return nil
 }
 
-// probeRead reads any memory the run may read: gbpf has no kernel memory
-// to fault on, so an unreadable source gives -EFAULT and zeroes dst, as
-// the kernel does.
-func probeRead(m *interp.Machine, dstAddr, size, src, _, _ uint64) (uint64, error) {
-	dst, err := mem(m, dstAddr, size, true, "destination")
-	if err != nil {
-		return 0, err
+// The probe_read helpers read any memory the run may read: gbpf's program
+// memory stands for kernel memory. Elsewhere they fail as the kernel's do
+// on x86-64: the _kernel variants refuse user-space addresses with -ERANGE,
+// every other miss is -EFAULT; the destination is zeroed on failure.
+type probeKind int
+
+const (
+	probeCompat probeKind = iota // bpf_probe_read(_str): user or kernel by address
+	probeKernel
+	probeUser
+)
+
+// taskSizeMax is x86-64's TASK_SIZE_MAX: user space lies below it.
+const taskSizeMax = 1<<47 - 4096
+
+func probeFault(kind probeKind, src uint64) uint64 {
+	if kind == probeKernel && src < taskSizeMax {
+		return errno(syscall.ERANGE)
 	}
-	b, ok := m.Memory(src, size, false)
-	if !ok {
-		clear(dst)
-		return errno(syscall.EFAULT), nil
-	}
-	copy(dst, b)
-	return 0, nil
+	return errno(syscall.EFAULT)
 }
 
-func probeReadStr(m *interp.Machine, dstAddr, size, src, _, _ uint64) (uint64, error) {
-	dst, err := mem(m, dstAddr, size, true, "destination")
-	if err != nil {
-		return 0, err
-	}
-	if size == 0 {
+func probeRead(kind probeKind) interp.Helper {
+	return func(m *interp.Machine, dstAddr, size, src, _, _ uint64) (uint64, error) {
+		dst, err := mem(m, dstAddr, size, true, "destination")
+		if err != nil {
+			return 0, err
+		}
+		b, ok := m.Memory(src, size, false)
+		if !ok {
+			clear(dst)
+			return probeFault(kind, src), nil
+		}
+		copy(dst, b)
 		return 0, nil
 	}
-	n := uint64(0)
-	for ; n < size-1; n++ {
-		b, ok := m.Memory(src+n, 1, false)
-		if !ok {
-			if n == 0 {
-				clear(dst)
-				return errno(syscall.EFAULT), nil
+}
+
+func probeReadStr(kind probeKind) interp.Helper {
+	return func(m *interp.Machine, dstAddr, size, src, _, _ uint64) (uint64, error) {
+		dst, err := mem(m, dstAddr, size, true, "destination")
+		if err != nil {
+			return 0, err
+		}
+		if size == 0 {
+			return 0, nil
+		}
+		n := uint64(0)
+		for ; n < size-1; n++ {
+			b, ok := m.Memory(src+n, 1, false)
+			if !ok {
+				if n == 0 {
+					clear(dst)
+					return probeFault(kind, src), nil
+				}
+				break
 			}
-			break
+			if b[0] == 0 {
+				break
+			}
+			dst[n] = b[0]
 		}
-		if b[0] == 0 {
-			break
-		}
-		dst[n] = b[0]
+		dst[n] = 0
+		return n + 1, nil
 	}
-	dst[n] = 0
-	return n + 1, nil
 }
 
 func getCurrentPidTgid(*interp.Machine, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
@@ -747,16 +770,22 @@ func forEachMapElem(m *interp.Machine, mapAddr, fn, ctx, flags, _ uint64) (uint6
 	}
 	spec := mp.Spec()
 	cpu := runOf(m).CPU
-	key := make([]byte, spec.KeySize)
-	next := make([]byte, spec.KeySize)
+	// Take the keys first: the callback may delete elements, and walking
+	// with NextKey from a deleted key would start over. Each element
+	// present now is visited once, unless deleted before its turn, as the
+	// kernel's walk over the buckets does.
+	var keys [][]byte
 	var cur []byte
-	count := uint64(0)
 	for {
+		next := make([]byte, spec.KeySize)
 		if err := mp.NextKey(cur, next); err != nil {
-			return count, nil
+			break
 		}
-		copy(key, next)
-		cur = key
+		keys = append(keys, next)
+		cur = next
+	}
+	count := uint64(0)
+	for _, key := range keys {
 		val := v.ProgLookup(key, cpu)
 		if val == nil {
 			continue
@@ -773,6 +802,7 @@ func forEachMapElem(m *interp.Machine, mapAddr, fn, ctx, flags, _ uint64) (uint6
 			return count, nil
 		}
 	}
+	return count, nil
 }
 
 // A bpf_spin_lock is a 32-bit word in a map value; programs of concurrent

@@ -312,6 +312,11 @@ func (s *SKB) LoadContext(off, size int) (uint64, bool) {
 		}
 		return s.Hwtstamp, true
 	}
+	if off == skbTstampType {
+		// tc only, one byte: the clock of tstamp, SKB_CLOCK_REALTIME (0)
+		// in a test run; writing tstamp keeps it.
+		return 0, s.L2 && size == 1
+	}
 	if !s.L2 && (off >= skbTCClassid && off < skbTCClassid+4 || off >= skbWireLen && off < skbWireLen+4) {
 		return 0, false
 	}
@@ -355,7 +360,7 @@ func (s *SKB) StoreContext(off, size int, v uint64) bool {
 	case skbTCIndex:
 		s.TCIndex = uint32(v) & 0xffff
 	case skbTCClassid:
-		s.TCClassid = uint32(v)
+		s.TCClassid = uint32(uint16(v)) // qdisc_skb_cb keeps 16 bits
 	case skbQueueMapping:
 		if uint32(v) >= 0xffff {
 			return true // the kernel ignores NO_QUEUE_MAPPING and above

@@ -18,7 +18,7 @@ const (
 	xdpTailroom    = 320
 	xdpFrameHeader = 40
 	xdpMaxData     = xdpFrameSize - xdpHeadroom - xdpTailroom
-	xdpMaxMeta     = 32
+	xdpMaxMeta     = 252 // skb_shared_info.meta_len is a u8; metadata is 4-byte aligned
 	ethHlen        = 14
 	loopbackIndex  = 1 // ifindex of the test-run's loopback device
 
@@ -69,8 +69,8 @@ func NewXDP(pkt, ctx []byte) (_ *XDP, err error) {
 		switch {
 		case dataMeta != 0 || int(dataEnd) > len(pkt) || data > dataEnd:
 			return nil, fmt.Errorf("xdp_md: data %d, data_end %d, data_meta %d do not fit %d bytes of data: %w", data, dataEnd, dataMeta, len(pkt), syscall.EINVAL)
-		case data%4 != 0 || data > xdpMaxMeta:
-			return nil, fmt.Errorf("xdp_md: metadata length %d is not a multiple of 4 up to %d: %w", data, xdpMaxMeta, syscall.EINVAL)
+		case data%4 != 0 || data > xdpMaxMeta || data > xdpHeadroom-xdpFrameHeader:
+			return nil, fmt.Errorf("xdp_md: metadata length %d is not a multiple of 4 up to %d: %w", data, xdpHeadroom-xdpFrameHeader, syscall.EINVAL)
 		case int(dataEnd) != len(pkt):
 			return nil, fmt.Errorf("xdp_md: data_end %d short of the %d bytes given (multi-buffer frames are not supported): %w", dataEnd, len(pkt), syscall.EINVAL)
 		case egress != 0:
