@@ -69,7 +69,7 @@ func gbpf(t *testing.T) string {
 
 func here(name string) string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), name)
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "harness", name)
 }
 
 func run(t *testing.T, dir string, c tcase, engine string) result {
