@@ -6,13 +6,12 @@ import (
 
 // A region is a block of Go-owned memory a run may touch. Programs see real
 // host addresses (as in the kernel and as the JIT will), so a region records
-// where its bytes live; the buffer reference keeps them alive for the GC,
-// which does not see addresses held in BPF registers.
+// where its bytes live; base points at the start of the Go allocation and so
+// keeps it alive for the GC, which does not see addresses in BPF registers.
 type region struct {
 	lo       uint64
 	size     uint64
 	base     unsafe.Pointer
-	buf      []byte
 	writable bool
 	name     string
 }
@@ -22,8 +21,15 @@ func newRegion(buf []byte, writable bool, name string) region {
 		return region{name: name}
 	}
 	base := unsafe.Pointer(unsafe.SliceData(buf))
-	return region{lo: uint64(uintptr(base)), size: uint64(len(buf)), base: base, buf: buf, writable: writable, name: name}
+	return region{lo: uint64(uintptr(base)), size: uint64(len(buf)), base: base, writable: writable, name: name}
 }
+
+// The region table has two parts. The fixed regions (stack, packet,
+// context memory, global data) are set up before the run and are few, so
+// a linear scan is fastest. Regions helpers add during the run (map
+// values, ring buffer records) can number in the thousands in a loop, so
+// they are kept sorted by address and found by binary search, and a value
+// looked up again is not added twice.
 
 // translate returns a pointer to size bytes at addr if they lie wholly
 // inside one region the run may access that way.
@@ -38,24 +44,67 @@ func (m *Machine) translate(addr, size uint64, write bool) (unsafe.Pointer, bool
 			return unsafe.Add(r.base, off), true
 		}
 	}
+	if len(m.dyn) == 0 {
+		return nil, false
+	}
+	return m.translateDyn(addr, size, write)
+}
+
+func (m *Machine) translateDyn(addr, size uint64, write bool) (unsafe.Pointer, bool) {
+	// The last region that starts at or below addr.
+	lo, hi := 0, len(m.dyn)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m.dyn[mid].lo <= addr {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	// Regions may nest (a record inside a buffer also registered whole):
+	// look back past ones that end too early.
+	for i := lo - 1; i >= 0 && i >= lo-4; i-- {
+		r := &m.dyn[i]
+		off := addr - r.lo
+		if off < r.size && size <= r.size-off {
+			if write && !r.writable {
+				return nil, false
+			}
+			return unsafe.Add(r.base, off), true
+		}
+	}
 	return nil, false
 }
 
-// AddRegion lets helpers hand the program memory for the rest of the run
-// (a map value, a ring buffer record) and returns its address.
+// AddRegion gives the program memory for the rest of the run and returns
+// its address: before Run, the run's fixed memory; from helpers, a map
+// value or ring buffer record.
 func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
 	r := newRegion(buf, writable, name)
 	if r.size == 0 {
 		return 0
 	}
-	// Programs look the same value up again and again: do not let the
-	// table grow with repeats of a recent region.
-	for i := len(m.regions) - 1; i >= 0 && i >= len(m.regions)-8; i-- {
-		if o := &m.regions[i]; o.lo == r.lo && o.size == r.size && o.writable == r.writable {
+	if !m.running {
+		m.regions = append(m.regions, r)
+		return r.lo
+	}
+	lo, hi := 0, len(m.dyn)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m.dyn[mid].lo < r.lo {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for i := lo; i < len(m.dyn) && m.dyn[i].lo == r.lo; i++ {
+		if o := &m.dyn[i]; o.size == r.size && o.writable == r.writable {
 			return r.lo
 		}
 	}
-	m.regions = append(m.regions, r)
+	m.dyn = append(m.dyn, region{})
+	copy(m.dyn[lo+1:], m.dyn[lo:])
+	m.dyn[lo] = r
 	return r.lo
 }
 

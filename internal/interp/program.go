@@ -105,7 +105,9 @@ type Machine struct {
 	prog    *Program
 	stack   *[stackAreaSize]byte
 	stackLo uint64
-	regions []region
+	regions []region // fixed for the run, set up before it
+	dyn     []region // added by helpers during the run, sorted by address
+	running bool
 	packet  []byte
 	ctx     contextRegion
 	frames  [MaxFrames]frame
@@ -141,6 +143,8 @@ func (m *Machine) reset(p *Program) {
 	m.prog = p
 	m.dirty = 1 // the entry frame; calls raise it
 	m.regions = append(m.regions[:0], newRegion(m.stack[:], true, "stack"))
+	m.dyn = m.dyn[:0]
+	m.running = false
 	m.packet = nil
 	m.ctx = contextRegion{}
 	m.depth, m.tails, m.tail = 0, 0, nil
@@ -150,10 +154,11 @@ func (m *Machine) reset(p *Program) {
 // release drops references to caller memory so pooled machines do not
 // keep it alive.
 func (m *Machine) release() {
-	for i := range m.regions {
-		m.regions[i] = region{}
-	}
+	clear(m.regions)
 	m.regions = m.regions[:0]
+	clear(m.dyn)
+	m.dyn = m.dyn[:0]
+	m.running = false
 	m.packet = nil
 	m.ctx = contextRegion{}
 	m.Env = nil
@@ -172,6 +177,7 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	var r [16]uint64
 	r[1], r[2] = r1, r2
 	r[10] = m.stackLo + stackAreaSize
+	m.running = true
 	return m.exec(m.prog, 0, &r)
 }
 
@@ -233,6 +239,8 @@ func hex(v uint64) string {
 // Rearm readies m for another run of p with the same memory, as the
 // kernel's repeated test-runs reuse their packet and context.
 func (m *Machine) Rearm(p *Program) {
+	clear(m.dyn)
+	m.dyn = m.dyn[:0]
 	m.prog = p
 	m.depth, m.tails, m.tail = 0, 0, nil
 	m.budget = p.budget
