@@ -20,6 +20,23 @@ func marshal(v any, size int) ([]byte, error) {
 		return nil, fmt.Errorf("cannot marshal nil into %d bytes", size)
 	case []byte:
 		b = v
+	// The common keys and values skip reflection.
+	case uint32:
+		b = binary.NativeEndian.AppendUint32(make([]byte, 0, 4), v)
+	case int32:
+		b = binary.NativeEndian.AppendUint32(make([]byte, 0, 4), uint32(v))
+	case uint64:
+		b = binary.NativeEndian.AppendUint64(make([]byte, 0, 8), v)
+	case int64:
+		b = binary.NativeEndian.AppendUint64(make([]byte, 0, 8), uint64(v))
+	case uint16:
+		b = binary.NativeEndian.AppendUint16(make([]byte, 0, 2), v)
+	case uint8:
+		b = []byte{v}
+	case *uint32:
+		b = binary.NativeEndian.AppendUint32(make([]byte, 0, 4), *v)
+	case *uint64:
+		b = binary.NativeEndian.AppendUint64(make([]byte, 0, 8), *v)
 	case encoding.BinaryMarshaler:
 		var err error
 		if b, err = v.MarshalBinary(); err != nil {
@@ -51,6 +68,21 @@ func unmarshal(b []byte, out any) error {
 	case *[]byte:
 		*out = append((*out)[:0], b...)
 		return nil
+	case *uint32:
+		if len(b) == 4 {
+			*out = binary.NativeEndian.Uint32(b)
+			return nil
+		}
+	case *uint64:
+		if len(b) == 8 {
+			*out = binary.NativeEndian.Uint64(b)
+			return nil
+		}
+	case *int64:
+		if len(b) == 8 {
+			*out = int64(binary.NativeEndian.Uint64(b))
+			return nil
+		}
 	case encoding.BinaryUnmarshaler:
 		return out.UnmarshalBinary(append([]byte(nil), b...))
 	}
