@@ -20,6 +20,25 @@ import (
 // helpers gbpf cannot run.
 var ErrNotSupported = errors.New("not supported")
 
+// UnsupportedHelperError is how loading fails for a program that calls a
+// helper gbpf does not implement. It wraps ErrNotSupported.
+type UnsupportedHelperError struct {
+	Program string
+	PC      int    // instruction slot of the call
+	Source  string // "file.c:42" where the object has line info
+	Helper  string // the kernel's name, e.g. "bpf_skb_adjust_room"
+}
+
+func (e *UnsupportedHelperError) Error() string {
+	where := ""
+	if e.Source != "" {
+		where = " (" + e.Source + ")"
+	}
+	return fmt.Sprintf("program %s: instruction %d%s calls %s, which gbpf does not implement", e.Program, e.PC, where, e.Helper)
+}
+
+func (e *UnsupportedHelperError) Unwrap() error { return ErrNotSupported }
+
 // Program is a loaded program.
 type Program struct {
 	name    string
@@ -73,7 +92,7 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec) (*Program, error) {
 	for pc, ins := range insns {
 		if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper {
 			if _, ok := env.Helpers[ins.Imm]; !ok {
-				return nil, fmt.Errorf("program %s: instruction %d%s calls %s, which gbpf does not implement: %w", ps.Name, pc, p.where(pc), env.HelperName(ins.Imm), ErrNotSupported)
+				return nil, &UnsupportedHelperError{Program: ps.Name, PC: pc, Source: p.code.SourceLine(pc), Helper: env.HelperName(ins.Imm)}
 			}
 		}
 	}

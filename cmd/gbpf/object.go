@@ -114,12 +114,9 @@ func runObject(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, d
 	default:
 		return nil, usageError("unknown engine %q (want interp or kernel)", engine)
 	}
-	coll, err := gbpf.NewCollection(spec)
+	coll, err := newCollectionFor(spec, ps.Name)
 	if err != nil {
-		if errors.Is(err, gbpf.ErrNotSupported) {
-			return nil, usageError("%v", err)
-		}
-		return nil, runError(err)
+		return nil, err
 	}
 	res, err := coll.Programs[ps.Name].Run(&gbpf.RunOptions{Data: data, Context: ctx, Repeat: uint32(repeat)})
 	if err != nil {
@@ -173,6 +170,28 @@ func runInKernel(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, data, ctx []by
 		out.maps[name] = list
 	}
 	return out, nil
+}
+
+// newCollectionFor loads spec for running program name. A sibling
+// program calling a helper gbpf lacks is left out rather than failing the
+// run, unless a program array of the object refers to it.
+func newCollectionFor(spec *gbpf.CollectionSpec, name string) (*gbpf.Collection, error) {
+	spec = spec.Copy()
+	for {
+		coll, err := gbpf.NewCollection(spec)
+		if err == nil {
+			return coll, nil
+		}
+		var uh *gbpf.UnsupportedHelperError
+		if errors.As(err, &uh) && uh.Program != name && spec.Programs[uh.Program] != nil {
+			delete(spec.Programs, uh.Program)
+			continue
+		}
+		if errors.Is(err, gbpf.ErrNotSupported) {
+			return nil, usageError("%v", err)
+		}
+		return nil, runError(err)
+	}
 }
 
 // fill puts an object run into the JSON result.

@@ -272,12 +272,9 @@ func newPacketRunner(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine str
 	default:
 		return nil, usageError("unknown engine %q (want interp or kernel)", engine)
 	}
-	coll, err := gbpf.NewCollection(spec)
+	coll, err := newCollectionFor(spec, ps.Name)
 	if err != nil {
-		if errors.Is(err, gbpf.ErrNotSupported) {
-			return nil, usageError("%v", err)
-		}
-		return nil, runError(err)
+		return nil, err
 	}
 	return &gbpfRunner{coll: coll, prog: coll.Programs[ps.Name]}, nil
 }

@@ -68,6 +68,15 @@ type SKB struct {
 	L2      bool // tc: data starts at the MAC header
 	Data    int
 	DataEnd int
+	Mac     int // MAC header offset
+	Net     int // network header offset
+
+	// The VLAN tag the "hardware" stripped (vlan_present, vlan_tci,
+	// vlan_proto): bpf_skb_vlan_push puts a first tag there rather than
+	// into the packet, as the kernel does.
+	VlanPresent bool
+	VlanTCI     uint16
+	VlanProto   uint16
 
 	Protocol       uint16 // as the kernel stores it: network byte order
 	PktType        uint32
@@ -108,6 +117,7 @@ func NewSKB(pkt, ctx []byte, l2 bool) (*SKB, error) {
 	*s = SKB{buf: buf, md: md, base: addrOf(buf), L2: l2, Ifindex: loopbackIndex}
 	copy(s.buf[skbHeadroom:], pkt)
 	s.Data, s.DataEnd = skbHeadroom, skbHeadroom+len(pkt)
+	s.Mac, s.Net = skbHeadroom, skbHeadroom+ethHlen
 
 	// eth_type_trans against the loopback device, whose address and
 	// broadcast address are both all zeros: so ff:ff:ff:ff:ff:ff is
@@ -158,6 +168,9 @@ var skbPool = sync.Pool{New: func() any {
 // Release hands the buffer back for reuse; s and what Packet or Bytes
 // returned must not be used afterwards.
 func (s *SKB) Release() {
+	if cap(s.buf) < xdpFrameSize {
+		return // a buffer bpf_skb_change_tail replaced: not the pool's size
+	}
 	s.buf = s.buf[:cap(s.buf)]
 	skbPool.Put(s)
 }
@@ -205,8 +218,9 @@ func (s *SKB) fromContext(ctx []byte) error {
 	return nil
 }
 
-// Buffer is the whole buffer: the region a run may touch.
-func (s *SKB) Buffer() []byte { return s.buf }
+// Buffer is the whole buffer, spare room included: the region a run may
+// touch.
+func (s *SKB) Buffer() []byte { return s.buf[:cap(s.buf)] }
 
 // ContextAddr is where the __sk_buff lives; the program gets it in r1.
 func (s *SKB) ContextAddr() uint64 { return addrOf(s.md) }
@@ -260,8 +274,17 @@ func (s *SKB) field(off int) (uint64, bool) {
 		return uint64(s.QueueMapping), true
 	case skbProtocol:
 		return uint64(s.Protocol>>8 | s.Protocol<<8), true // the __be16 as the CPU reads it
-	case skbVlanPresent, skbVlanTCI, skbVlanProto, skbNapiID:
-		return 0, true // the test-run's skb is untagged and came from no NAPI context
+	case skbVlanPresent:
+		if s.VlanPresent {
+			return 1, true
+		}
+		return 0, true
+	case skbVlanTCI:
+		return uint64(s.VlanTCI), true
+	case skbVlanProto:
+		return uint64(s.VlanProto>>8 | s.VlanProto<<8), true
+	case skbNapiID:
+		return 0, true // the test-run's skb came from no NAPI context
 	case skbPriority:
 		return uint64(s.Priority), true
 	case skbIngressIfindex:

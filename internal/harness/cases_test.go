@@ -221,9 +221,9 @@ func init() {
 	le.PutUint32(sysCtx[0:], 5)
 	le.PutUint32(sysCtx[4:], 9)
 	cases = append(cases, []tcase{
-		{name: "tc_hash", obj: "tc_helpers.o", prog: "hash_recalc", data: tcp4, knownGap: gapTcHelpers},
-		{name: "tc_change_tail", obj: "tc_helpers.o", prog: "change_tail", data: tcp4, knownGap: gapTcHelpers},
-		{name: "tc_vlan", obj: "tc_helpers.o", prog: "vlan", data: tcp4, knownGap: gapTcHelpers},
+		{name: "tc_hash", obj: "tc_helpers.o", prog: "hash_recalc", data: tcp4},
+		{name: "tc_change_tail", obj: "tc_helpers.o", prog: "change_tail", data: tcp4},
+		{name: "tc_vlan", obj: "tc_helpers.o", prog: "vlan", data: tcp4},
 		{name: "tc_pull_adjust", obj: "tc_helpers.o", prog: "pull_adjust", data: tcp4, knownGap: gapTcHelpers},
 		{name: "strings", obj: "strings.o", prog: "strings", data: tcp4},
 		{name: "strings_v6", obj: "strings.o", prog: "strings", data: tcp6},

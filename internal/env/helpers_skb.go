@@ -1,0 +1,234 @@
+package env
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"syscall"
+
+	casm "github.com/cilium/ebpf/asm"
+
+	"github.com/gbpf/gbpf/internal/interp"
+)
+
+// Socket buffer helpers that reshape the packet or read it by header.
+func init() {
+	for id, h := range map[casm.BuiltinFunc]interp.Helper{
+		casm.FnSkbVlanPush:          skbVlanPush,
+		casm.FnSkbVlanPop:           skbVlanPop,
+		casm.FnSkbChangeTail:        skbChangeTail,
+		casm.FnSkbLoadBytesRelative: skbLoadBytesRelative,
+		casm.FnGetHashRecalc:        getHashRecalc,
+	} {
+		Helpers[int32(id)] = h
+	}
+}
+
+const (
+	vlanHlen     = 4
+	ethP8021Q    = 0x8100
+	ethP8021AD   = 0x88a8
+	skbMaxLen    = 16384 - skbTailroom // SKB_MAX_ALLOC
+	hdrStartMAC  = 0
+	hdrStartNet  = 1
+	macAddrsSize = 12
+)
+
+func isVlanProto(p uint16) bool { return p == ethP8021Q || p == ethP8021AD }
+
+// grow makes room for n more bytes before data (head) or after data_end
+// (tail), moving to a larger buffer when this one is full; the run gets
+// the new buffer as memory.
+func (s *SKB) grow(m *interp.Machine, head, tail int) {
+	if s.Data-head >= 0 && s.DataEnd+tail <= cap(s.buf) {
+		s.buf = s.buf[:cap(s.buf)]
+		return
+	}
+	size := max(skbHeadroom+(s.DataEnd-s.Data)+head+tail+skbTailroom, xdpFrameSize)
+	buf := alignedBytes(size)
+	shift := skbHeadroom + head - s.Data
+	copy(buf[skbHeadroom+head:], s.buf[s.Data:s.DataEnd])
+	s.buf, s.base = buf, addrOf(buf)
+	s.Data += shift
+	s.DataEnd += shift
+	s.Mac += shift
+	s.Net += shift
+	m.AddRegion(buf, true, "packet")
+	m.SetPacket(s.Bytes())
+}
+
+// skbVlanPush is skb_vlan_push: the first tag goes to the hardware-accel
+// slot, a second one pushes the first into the packet.
+func skbVlanPush(m *interp.Machine, _, proto, tci, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_vlan_push")
+	if err != nil {
+		return 0, err
+	}
+	p := uint16(proto)
+	p = p>>8 | p<<8 // the argument is __be16
+	if !isVlanProto(p) {
+		p = ethP8021Q
+	}
+	if s.VlanPresent {
+		if s.Data != s.Mac {
+			return errno(syscall.EINVAL), nil
+		}
+		s.grow(m, vlanHlen, 0)
+		s.Data -= vlanHlen
+		s.Mac = s.Data
+		copy(s.buf[s.Data:], s.buf[s.Data+vlanHlen:s.Data+vlanHlen+macAddrsSize])
+		binary.BigEndian.PutUint16(s.buf[s.Data+12:], s.VlanProto)
+		binary.BigEndian.PutUint16(s.buf[s.Data+14:], s.VlanTCI)
+		s.Protocol = s.VlanProto
+		m.SetPacket(s.Bytes())
+	}
+	s.VlanPresent, s.VlanProto, s.VlanTCI = true, p, uint16(tci)
+	return 0, nil
+}
+
+// skbVlanPop is skb_vlan_pop: drop the accelerated tag, or the packet's
+// outer tag, then move a next tag from the packet into the accel slot.
+func skbVlanPop(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_vlan_pop")
+	if err != nil {
+		return 0, err
+	}
+	if s.VlanPresent {
+		s.VlanPresent, s.VlanTCI, s.VlanProto = false, 0, 0
+	} else {
+		if !isVlanProto(s.Protocol) {
+			return 0, nil
+		}
+		if _, e := s.popTag(); e != 0 {
+			return errno(e), nil
+		}
+	}
+	m.SetPacket(s.Bytes())
+	if !isVlanProto(s.Protocol) {
+		return 0, nil
+	}
+	proto := s.Protocol
+	tci, e := s.popTag()
+	if e != 0 {
+		return errno(e), nil
+	}
+	s.VlanPresent, s.VlanProto, s.VlanTCI = true, proto, tci
+	m.SetPacket(s.Bytes())
+	return 0, nil
+}
+
+// popTag is __skb_vlan_pop: remove the tag after the MAC addresses.
+func (s *SKB) popTag() (uint16, syscall.Errno) {
+	if s.Data != s.Mac {
+		return 0, syscall.EINVAL
+	}
+	if s.DataEnd-s.Data < ethHlen+vlanHlen {
+		return 0, syscall.ENOMEM
+	}
+	tci := binary.BigEndian.Uint16(s.buf[s.Data+14:])
+	encap := binary.BigEndian.Uint16(s.buf[s.Data+16:])
+	copy(s.buf[s.Data+vlanHlen:], s.buf[s.Data:s.Data+macAddrsSize])
+	s.Data += vlanHlen
+	s.Mac = s.Data
+	if s.Net-s.Mac < ethHlen {
+		s.Net = s.Mac + ethHlen
+	}
+	if encap >= 0x0600 {
+		s.Protocol = encap
+	} else {
+		s.Protocol = 0x0004 // ETH_P_802_2
+	}
+	return tci, 0
+}
+
+// skbChangeTail is bpf_skb_change_tail: the packet becomes newLen bytes,
+// zero-filled when it grows.
+func skbChangeTail(m *interp.Machine, _, newLen, flags, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_change_tail")
+	if err != nil {
+		return 0, err
+	}
+	minLen := uint64(s.Net - s.Data)
+	if flags != 0 || newLen > skbMaxLen || newLen < minLen {
+		return errno(syscall.EINVAL), nil
+	}
+	cur := uint64(s.DataEnd - s.Data)
+	if newLen > cur {
+		s.grow(m, 0, int(newLen-cur))
+		clear(s.buf[s.DataEnd : s.Data+int(newLen)])
+	}
+	s.DataEnd = s.Data + int(newLen)
+	m.SetPacket(s.Bytes())
+	return 0, nil
+}
+
+func skbLoadBytesRelative(m *interp.Machine, _, offset, toAddr, size, start uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_load_bytes_relative")
+	if err != nil {
+		return 0, err
+	}
+	to, err := mem(m, toAddr, size, true, "destination")
+	if err != nil {
+		return 0, err
+	}
+	var base int
+	switch start {
+	case hdrStartMAC:
+		base = s.Mac
+	case hdrStartNet:
+		base = s.Net
+	default:
+		clear(to)
+		return errno(syscall.EFAULT), nil
+	}
+	from := uint64(base) + offset
+	if offset > 0xffff || from < uint64(s.Mac) || from+size > uint64(s.DataEnd) {
+		clear(to)
+		return errno(syscall.EFAULT), nil
+	}
+	copy(to, s.buf[from:from+size])
+	return 0, nil
+}
+
+// hashSeed keys get_hash_recalc's flow hash: like the kernel's, it is
+// random per boot (here per process), so programs cannot rely on values.
+var hashSeed = maphash.MakeSeed()
+
+// getHashRecalc computes the flow hash from the packet's addresses and
+// ports, nonzero as the kernel's is for any flow, and caches it.
+func getHashRecalc(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_get_hash_recalc")
+	if err != nil {
+		return 0, err
+	}
+	pkt := s.buf[s.Net:s.DataEnd]
+	var flow []byte
+	switch s.Protocol {
+	case 0x0800:
+		if len(pkt) >= 20 {
+			ihl := int(pkt[0]&0xf) * 4
+			flow = append(flow, pkt[9])
+			flow = append(flow, pkt[12:20]...)
+			if ihl >= 20 && len(pkt) >= ihl+4 && (pkt[9] == 6 || pkt[9] == 17) {
+				flow = append(flow, pkt[ihl:ihl+4]...)
+			}
+		}
+	case 0x86dd:
+		if len(pkt) >= 40 {
+			flow = append(flow, pkt[6])
+			flow = append(flow, pkt[8:40]...)
+			if len(pkt) >= 44 && (pkt[6] == 6 || pkt[6] == 17) {
+				flow = append(flow, pkt[40:44]...)
+			}
+		}
+	}
+	if flow == nil {
+		s.Hash = 0
+		return 0, nil
+	}
+	h := uint32(maphash.Bytes(hashSeed, flow))
+	if h == 0 {
+		h = 1
+	}
+	s.Hash = h
+	return uint64(h), nil
+}
