@@ -18,6 +18,8 @@ func init() {
 		casm.FnSkbChangeTail:        skbChangeTail,
 		casm.FnSkbLoadBytesRelative: skbLoadBytesRelative,
 		casm.FnGetHashRecalc:        getHashRecalc,
+		casm.FnSkbAdjustRoom:        skbAdjustRoom,
+		casm.FnSkbChangeProto:       skbChangeProto,
 	} {
 		Helpers[int32(id)] = h
 	}
@@ -231,4 +233,149 @@ func getHashRecalc(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 	}
 	s.Hash = h
 	return uint64(h), nil
+}
+
+// bpf_skb_adjust_room flags and modes.
+const (
+	adjRoomNet          = 0
+	adjRoomMAC          = 1
+	adjFixedGSO         = 1 << 0
+	adjEncapL3IPv4      = 1 << 1
+	adjEncapL3IPv6      = 1 << 2
+	adjEncapL4GRE       = 1 << 3
+	adjEncapL4UDP       = 1 << 4
+	adjNoCsumReset      = 1 << 5
+	adjEncapL2Eth       = 1 << 6
+	adjDecapL3IPv4      = 1 << 7
+	adjDecapL3IPv6      = 1 << 8
+	adjEncapL2Mask      = 0xff << 56
+	adjGrowFlags        = adjFixedGSO | adjEncapL3IPv4 | adjEncapL3IPv6 | adjEncapL4GRE | adjEncapL4UDP | adjEncapL2Eth | adjEncapL2Mask
+	adjShrinkFlags      = adjFixedGSO | adjDecapL3IPv4 | adjDecapL3IPv6
+	adjAllFlags         = adjGrowFlags | adjShrinkFlags | adjNoCsumReset
+	ipv4HdrLen, ipv6Hdr = 20, 40
+)
+
+// skbAdjustRoom is bpf_skb_adjust_room: insert zeroed room (or remove
+// bytes) after the MAC header (mode MAC) or after the base IP header
+// (mode NET), moving the headers before it.
+func skbAdjustRoom(m *interp.Machine, _, lenDiff, mode, flags, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_adjust_room")
+	if err != nil {
+		return 0, err
+	}
+	diff := int64(int32(lenDiff))
+	abs := diff
+	if abs < 0 {
+		abs = -abs
+	}
+	if flags&^uint64(adjAllFlags) != 0 {
+		return errno(syscall.EINVAL), nil
+	}
+	if abs > 0xfff {
+		return errno(syscall.EFAULT), nil
+	}
+	var base int64
+	switch s.Protocol {
+	case 0x0800:
+		base = ipv4HdrLen
+	case 0x86dd:
+		base = ipv6Hdr
+	default:
+		return errno(errENOTSUPP), nil
+	}
+	off := int64(s.Net - s.Mac)
+	switch mode {
+	case adjRoomNet:
+		off += base
+	case adjRoomMAC:
+	default:
+		return errno(errENOTSUPP), nil
+	}
+	skbLen := int64(s.DataEnd - s.Data)
+	cur := skbLen - int64(s.Net-s.Data)
+	shrink := diff < 0
+	if shrink && (abs >= cur || cur-abs < base) || !shrink && skbLen+abs > skbMaxLen {
+		return errno(errENOTSUPP), nil
+	}
+	if shrink {
+		if flags&^uint64(adjShrinkFlags|adjNoCsumReset) != 0 {
+			return errno(syscall.EINVAL), nil
+		}
+		if int64(s.Data)+off+abs > int64(s.DataEnd) {
+			return errno(syscall.ENOMEM), nil
+		}
+		copy(s.buf[s.Data+int(abs):], s.buf[s.Data:s.Data+int(off)])
+		s.Data += int(abs)
+		s.Mac += int(abs)
+		s.Net += int(abs)
+		switch {
+		case flags&adjDecapL3IPv4 != 0 && flags&adjDecapL3IPv6 != 0:
+			return errno(syscall.EINVAL), nil
+		case flags&adjDecapL3IPv4 != 0:
+			s.Protocol = 0x0800
+		case flags&adjDecapL3IPv6 != 0:
+			s.Protocol = 0x86dd
+		}
+	} else {
+		if flags&(adjEncapL3IPv4|adjEncapL3IPv6) == adjEncapL3IPv4|adjEncapL3IPv6 ||
+			flags&(adjEncapL4GRE|adjEncapL4UDP) == adjEncapL4GRE|adjEncapL4UDP ||
+			flags&adjEncapL2Eth != 0 && flags>>56 < ethHlen ||
+			flags>>56 > uint64(abs) {
+			return errno(syscall.EINVAL), nil
+		}
+		s.grow(m, int(abs), 0)
+		s.Data -= int(abs)
+		copy(s.buf[s.Data:], s.buf[s.Data+int(abs):s.Data+int(abs)+int(off)])
+		clear(s.buf[s.Data+int(off) : s.Data+int(off)+int(abs)])
+		s.Mac -= int(abs)
+		s.Net -= int(abs)
+		switch {
+		case s.Protocol == 0x0800 && flags&adjEncapL3IPv6 != 0:
+			s.Protocol = 0x86dd
+		case s.Protocol == 0x86dd && flags&adjEncapL3IPv4 != 0:
+			s.Protocol = 0x0800
+		}
+	}
+	m.SetPacket(s.Bytes())
+	return 0, nil
+}
+
+// skbChangeProto is bpf_skb_change_proto between IPv4 and IPv6: it makes
+// (or removes) the 20 bytes the larger header needs after the MAC header;
+// the program writes the new header itself.
+func skbChangeProto(m *interp.Machine, _, proto, flags, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_change_proto")
+	if err != nil {
+		return 0, err
+	}
+	if flags != 0 {
+		return errno(syscall.EINVAL), nil
+	}
+	to := uint16(proto)
+	to = to>>8 | to<<8 // the argument is __be16
+	const grow = ipv6Hdr - ipv4HdrLen
+	off := s.Net - s.Mac
+	switch {
+	case s.Protocol == 0x0800 && to == 0x86dd:
+		s.grow(m, grow, 0)
+		s.Data -= grow
+		copy(s.buf[s.Data:], s.buf[s.Data+grow:s.Data+grow+off])
+		clear(s.buf[s.Data+off : s.Data+off+grow])
+		s.Mac -= grow
+		s.Net -= grow
+	case s.Protocol == 0x86dd && to == 0x0800:
+		if s.Data+off+grow > s.DataEnd {
+			return errno(syscall.ENOMEM), nil
+		}
+		copy(s.buf[s.Data+grow:], s.buf[s.Data:s.Data+off])
+		s.Data += grow
+		s.Mac += grow
+		s.Net += grow
+	default:
+		return errno(errENOTSUPP), nil
+	}
+	s.Protocol = to
+	s.Hash = 0
+	m.SetPacket(s.Bytes())
+	return 0, nil
 }

@@ -213,7 +213,6 @@ func u64s(v ...uint64) []byte {
 }
 
 func init() {
-	gapTcHelpers := gapHelper("bpf_get_hash_recalc, bpf_set_hash, bpf_set_hash_invalid, bpf_skb_change_tail, bpf_skb_vlan_push/pop, bpf_skb_pull_data, bpf_skb_adjust_room, bpf_skb_load_bytes_relative, bpf_csum_update, bpf_skb_change_proto; one unsupported helper anywhere in an object fails every program of it")
 	v6hbh := td.TCP("2001:db8::1", "2001:db8::2", 40000, 443, td.HopByHop())
 	frag := append([]byte(nil), udp6...)
 	frag[14+6] = 44
@@ -224,7 +223,7 @@ func init() {
 		{name: "tc_hash", obj: "tc_helpers.o", prog: "hash_recalc", data: tcp4},
 		{name: "tc_change_tail", obj: "tc_helpers.o", prog: "change_tail", data: tcp4},
 		{name: "tc_vlan", obj: "tc_helpers.o", prog: "vlan", data: tcp4},
-		{name: "tc_pull_adjust", obj: "tc_helpers.o", prog: "pull_adjust", data: tcp4, knownGap: gapTcHelpers},
+		{name: "tc_pull_adjust", obj: "tc_helpers.o", prog: "pull_adjust", data: tcp4},
 		{name: "strings", obj: "strings.o", prog: "strings", data: tcp4},
 		{name: "strings_v6", obj: "strings.o", prog: "strings", data: tcp6},
 		{name: "memops", obj: "memops.o", prog: "memops", data: tcp4},
