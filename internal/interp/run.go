@@ -66,7 +66,10 @@ const (
 // exec is the interpreter loop. It runs p from pc in the current frame
 // until that frame exits, and returns r0. The budget lives in a local
 // between helper calls, since it is touched on every instruction.
-func (m *Machine) exec(p *Program, pc int, r *[16]uint64) (uint64, error) {
+func (m *Machine) exec(p *Program, pc int, regs *[16]uint64) (uint64, error) {
+	// Registers in a local array the compiler can keep in this frame.
+	local := *regs
+	r := &local
 	code := p.code
 	base := m.depth
 	budget := m.budget
