@@ -299,7 +299,7 @@ func (p *Program) prepare(m *interp.Machine, run *env.Run, opts *RunOptions) (ui
 		}
 		run.SKB = s
 		m.AddRegion(s.Buffer(), true, "packet")
-		m.SetPacket(s.Bytes())
+		s.ArmLegacyLoads(m)
 		run.Ctx = s.ContextAddr()
 		m.SetContext(run.Ctx, env.SKBSize, s)
 		return run.Ctx, s.ContextOut, s.Packet, nil

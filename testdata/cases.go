@@ -162,6 +162,17 @@ var Cases = []Case{
 		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
 		Covers: []string{"skb_pull_data", "set_hash", "set_hash_invalid", "csum_update", "csum_level"}},
 
+	// skf_offsets.o: TCP over IPv4, TTL 64: protocol 6 << 24 | 0x0800 << 8 | 64.
+	{Name: "skf_socket", Object: "skf_offsets.o", Program: "sock_skf", Retval: 6<<24 | 0x0800<<8 | 64,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Covers: []string{"LD_ABS at SKF_NET_OFF and SKF_LL_OFF in a socket filter"}},
+	{Name: "skf_socket_past_end", Object: "skf_offsets.o", Program: "sock_skf_past", Retval: 0,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Covers: []string{"LD_ABS past the packet ends the program"}},
+	{Name: "skf_tc", Object: "skf_offsets.o", Program: "tc_skf", Retval: 6<<24 | 0x0800<<8 | 64,
+		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80),
+		Covers: []string{"LD_ABS at SKF_NET_OFF and SKF_LL_OFF in tc"}},
+
 	// tc_skb.o
 	{Name: "tc_rewrite_tcp", Object: "tc_skb.o", Program: "tc_rewrite", Retval: TCActOK,
 		Data:   TCP("192.0.2.1", "198.51.100.2", 40000, 80, Payload([]byte("hello"))),

@@ -55,7 +55,7 @@ func (s *SKB) grow(m *interp.Machine, head, tail int) {
 	s.Mac += shift
 	s.Net += shift
 	m.AddRegion(buf, true, "packet")
-	m.SetPacket(s.Bytes())
+	s.ArmLegacyLoads(m)
 }
 
 // skbVlanPush is skb_vlan_push: the first tag goes to the hardware-accel
@@ -81,7 +81,7 @@ func skbVlanPush(m *interp.Machine, _, proto, tci, _, _ uint64) (uint64, error) 
 		binary.BigEndian.PutUint16(s.buf[s.Data+12:], s.VlanProto)
 		binary.BigEndian.PutUint16(s.buf[s.Data+14:], s.VlanTCI)
 		s.Protocol = s.VlanProto
-		m.SetPacket(s.Bytes())
+		s.ArmLegacyLoads(m)
 	}
 	s.VlanPresent, s.VlanProto, s.VlanTCI = true, p, uint16(tci)
 	return 0, nil
@@ -104,7 +104,7 @@ func skbVlanPop(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 			return errno(e), nil
 		}
 	}
-	m.SetPacket(s.Bytes())
+	s.ArmLegacyLoads(m)
 	if !isVlanProto(s.Protocol) {
 		return 0, nil
 	}
@@ -114,7 +114,7 @@ func skbVlanPop(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 		return errno(e), nil
 	}
 	s.VlanPresent, s.VlanProto, s.VlanTCI = true, proto, tci
-	m.SetPacket(s.Bytes())
+	s.ArmLegacyLoads(m)
 	return 0, nil
 }
 
@@ -159,7 +159,7 @@ func skbChangeTail(m *interp.Machine, _, newLen, flags, _, _ uint64) (uint64, er
 		clear(s.buf[s.DataEnd : s.Data+int(newLen)])
 	}
 	s.DataEnd = s.Data + int(newLen)
-	m.SetPacket(s.Bytes())
+	s.ArmLegacyLoads(m)
 	return 0, nil
 }
 
@@ -336,7 +336,7 @@ func skbAdjustRoom(m *interp.Machine, _, lenDiff, mode, flags, _ uint64) (uint64
 			s.Protocol = 0x0800
 		}
 	}
-	m.SetPacket(s.Bytes())
+	s.ArmLegacyLoads(m)
 	return 0, nil
 }
 
@@ -376,6 +376,6 @@ func skbChangeProto(m *interp.Machine, _, proto, flags, _, _ uint64) (uint64, er
 	}
 	s.Protocol = to
 	s.Hash = 0
-	m.SetPacket(s.Bytes())
+	s.ArmLegacyLoads(m)
 	return 0, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"syscall"
+
+	"github.com/gbpf/gbpf/internal/interp"
 )
 
 // Offsets of struct __sk_buff (include/uapi/linux/bpf.h).
@@ -393,4 +395,10 @@ func (s *SKB) StoreContext(off, size int, v uint64) bool {
 		return false
 	}
 	return true
+}
+
+// ArmLegacyLoads points the machine's LD_ABS/LD_IND loads at the packet:
+// offset 0 at data, negative offsets at the MAC and network headers.
+func (s *SKB) ArmLegacyLoads(m *interp.Machine) {
+	m.SetPacketFrame(s.buf[:s.DataEnd], s.Data, s.Mac, s.Net)
 }

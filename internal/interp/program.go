@@ -108,7 +108,10 @@ type Machine struct {
 	regions []region // fixed for the run, set up before it
 	dyn     []region // added by helpers during the run, sorted by address
 	running bool
-	packet  []byte
+	packet  []byte // buffer up to the packet's end, for LD_ABS/LD_IND
+	pktData int    // where data starts in packet (offset 0 of LD_ABS)
+	pktMAC  int    // MAC header, for SKF_LL_OFF loads
+	pktNet  int    // network header, for SKF_NET_OFF loads
 	ctx     contextRegion
 	frames  [MaxFrames]frame
 	depth   int    // current call depth (0: the entry frame)
@@ -169,7 +172,15 @@ func (m *Machine) release() {
 }
 
 // SetPacket sets the bytes legacy packet loads (LD_ABS/LD_IND) read.
-func (m *Machine) SetPacket(pkt []byte) { m.packet = pkt }
+func (m *Machine) SetPacket(pkt []byte) { m.SetPacketFrame(pkt, 0, 0, 0) }
+
+// SetPacketFrame sets what legacy packet loads read in a socket buffer:
+// buf runs from the buffer's head to the packet's end, data is where
+// offset 0 is, mac and net are the headers the kernel's negative offsets
+// SKF_LL_OFF and SKF_NET_OFF are relative to.
+func (m *Machine) SetPacketFrame(buf []byte, data, mac, net int) {
+	m.packet, m.pktData, m.pktMAC, m.pktNet = buf, data, mac, net
+}
 
 // Run executes the program from its first instruction with r1 and r2 set,
 // r10 at the top of the entry frame, and returns r0.

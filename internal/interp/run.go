@@ -715,6 +715,20 @@ func (m *Machine) loadPacket(pc int, ins *inst, r *[16]uint64) (v uint64, ok boo
 		off = int64(int32(uint32(ins.imm) + uint32(r[ins.src&15])))
 	}
 	size := int64(asm.SizeBytes(asm.OpCode(ins.op)))
+	// Negative offsets address the network or MAC header, as the kernel's
+	// bpf_internal_load_pointer_neg_helper does; anything else outside
+	// the buffer ends the program.
+	const skfNetOff, skfLLOff = -0x100000, -0x200000
+	switch {
+	case off >= 0:
+		off += int64(m.pktData)
+	case off >= skfNetOff:
+		off = int64(m.pktNet) + off - skfNetOff
+	case off >= skfLLOff:
+		off = int64(m.pktMAC) + off - skfLLOff
+	default:
+		return 0, false, nil
+	}
 	if off < 0 || off+size > int64(len(m.packet)) {
 		return 0, false, nil
 	}
