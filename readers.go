@@ -54,15 +54,8 @@ func (r *RingbufReader) SetDeadline(t time.Time) {
 // Read blocks until a record is committed, the deadline passes or the
 // reader is closed.
 func (r *RingbufReader) Read() (RingbufRecord, error) {
-	r.mu.Lock()
-	deadline := r.deadline
-	r.mu.Unlock()
-	ctx := r.ctx
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
-	}
+	ctx, cancel := waitContext(r.ctx, &r.mu, &r.deadline)
+	defer cancel()
 	for {
 		if rec, ok := r.ring.Read(); ok {
 			return RingbufRecord{RawSample: rec, Remaining: int(r.ring.Query(maps.RingAvailData))}, nil
@@ -124,15 +117,8 @@ func (r *PerfReader) SetDeadline(t time.Time) {
 // Read blocks until a sample or a loss is recorded, the deadline passes or
 // the reader is closed.
 func (r *PerfReader) Read() (PerfRecord, error) {
-	r.mu.Lock()
-	deadline := r.deadline
-	r.mu.Unlock()
-	ctx := r.ctx
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
-	}
+	ctx, cancel := waitContext(r.ctx, &r.mu, &r.deadline)
+	defer cancel()
 	for {
 		if cpu, rec, lost, ok := r.rd.Read(); ok {
 			return PerfRecord{CPU: cpu, RawSample: rec, LostSamples: lost}, nil
@@ -147,6 +133,17 @@ func (r *PerfReader) Read() (PerfRecord, error) {
 func (r *PerfReader) Close() error {
 	r.cancel()
 	return r.rd.Close()
+}
+
+// waitContext is a reader's closing context, bounded by its deadline.
+func waitContext(closing context.Context, mu *sync.Mutex, deadline *time.Time) (context.Context, context.CancelFunc) {
+	mu.Lock()
+	d := *deadline
+	mu.Unlock()
+	if d.IsZero() {
+		return closing, func() {}
+	}
+	return context.WithDeadline(closing, d)
 }
 
 // readerErr tells a closed reader from a passed deadline.

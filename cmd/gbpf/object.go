@@ -157,17 +157,26 @@ func runInKernel(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, data, ctx []by
 	if err != nil {
 		return nil, usageError("kernel test run: %v", err)
 	}
+	maps, err := kernelMaps(kc)
+	if err != nil {
+		return nil, err
+	}
+	return &objectRun{retval: res.Retval, dataOut: res.DataOut, ctxOut: res.ContextOut, duration: res.Duration, spec: spec, maps: maps}, nil
+}
+
+// kernelMaps lists a kernel collection's maps as gbpf's entries.
+func kernelMaps(kc *kernel.Collection) (map[string][]gbpf.MapEntry, error) {
 	km, err := kc.Maps()
 	if err != nil {
 		return nil, err
 	}
-	out := &objectRun{retval: res.Retval, dataOut: res.DataOut, ctxOut: res.ContextOut, duration: res.Duration, spec: spec, maps: map[string][]gbpf.MapEntry{}}
+	out := map[string][]gbpf.MapEntry{}
 	for name, es := range km {
 		list := make([]gbpf.MapEntry, len(es))
 		for i, e := range es {
 			list[i] = gbpf.MapEntry{Key: e.Key, Value: e.Value, Values: e.Values, Name: e.Name}
 		}
-		out.maps[name] = list
+		out[name] = list
 	}
 	return out, nil
 }

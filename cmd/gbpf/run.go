@@ -59,18 +59,7 @@ length, r10 the top of a 512-byte stack.`,
 			res.Program = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
 			err := runProgram(cmd, args[0], prog, dataFile, ctxFile, syntax, repeat, &res)
 			if asJSON {
-				if err != nil {
-					res.Error = err.Error()
-				}
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				if encErr := enc.Encode(res); encErr != nil {
-					return encErr
-				}
-				if err != nil {
-					return &jsonReported{err: err}
-				}
-				return nil
+				return emitJSON(cmd.OutOrStdout(), &res, &res.Error, err)
 			}
 			if err != nil {
 				return err
@@ -203,4 +192,21 @@ func printRunResult(w io.Writer, res *runResult, repeat int) {
 		fmt.Fprintf(w, "  %04x  - % x\n", i, res.dataIn[i:endAt])
 		fmt.Fprintf(w, "  %04x  + % x\n", i, out[i:endAt])
 	}
+}
+
+// emitJSON prints a command's one JSON object, with err's message in its
+// "error" field, and returns err marked as already reported there.
+func emitJSON(w io.Writer, v any, errField *string, err error) error {
+	if err != nil {
+		*errField = err.Error()
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if encErr := enc.Encode(v); encErr != nil {
+		return encErr
+	}
+	if err != nil {
+		return &jsonReported{err: err}
+	}
+	return nil
 }

@@ -57,18 +57,7 @@ changes, to a new pcap file.`,
 			res := xdpResult{Engine: engine, Type: "xdp", Verdicts: map[string]int{}, Maps: map[string][]json.RawMessage{}, Output: []string{}}
 			obj, err := runXDP(cmd, args[0], prog, in, out, asJSON, &res)
 			if asJSON {
-				if err != nil {
-					res.Error = err.Error()
-				}
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				if encErr := enc.Encode(res); encErr != nil {
-					return encErr
-				}
-				if err != nil {
-					return &jsonReported{err: err}
-				}
-				return nil
+				return emitJSON(cmd.OutOrStdout(), &res, &res.Error, err)
 			}
 			if err != nil {
 				return err
@@ -327,19 +316,7 @@ func (r *kernelRunner) run(data []byte) (uint32, []byte, error) {
 }
 
 func (r *kernelRunner) maps() (map[string][]gbpf.MapEntry, error) {
-	km, err := r.kc.Maps()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]gbpf.MapEntry{}
-	for name, es := range km {
-		list := make([]gbpf.MapEntry, len(es))
-		for i, e := range es {
-			list[i] = gbpf.MapEntry{Key: e.Key, Value: e.Value, Values: e.Values, Name: e.Name}
-		}
-		out[name] = list
-	}
-	return out, nil
+	return kernelMaps(r.kc)
 }
 
 func (r *kernelRunner) output() []string { return nil }
