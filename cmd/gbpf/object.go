@@ -140,7 +140,10 @@ func runObject(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, d
 	return out, nil
 }
 
-func runInKernel(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, data, ctx []byte, repeat int) (*objectRun, error) {
+// loadKernelCollection loads spec into the Linux kernel: a verifier
+// rejection is the program's failure (exit 1), anything else unusable
+// input or an unavailable kernel (exit 2).
+func loadKernelCollection(spec *gbpf.CollectionSpec) (*kernel.Collection, error) {
 	if err := kernel.Available(); err != nil {
 		return nil, usageError("%v", err)
 	}
@@ -151,6 +154,14 @@ func runInKernel(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, data, ctx []by
 			return nil, runError(err)
 		}
 		return nil, usageError("%v", err)
+	}
+	return kc, nil
+}
+
+func runInKernel(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, data, ctx []byte, repeat int) (*objectRun, error) {
+	kc, err := loadKernelCollection(spec)
+	if err != nil {
+		return nil, err
 	}
 	defer kc.Close()
 	res, err := kc.Run(ps.Name, kernel.RunOptions{Data: data, Context: ctx, Repeat: repeat})

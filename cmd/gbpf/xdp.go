@@ -244,16 +244,9 @@ func newPacketRunner(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine str
 	switch engine {
 	case "", "interp":
 	case "kernel":
-		if err := kernel.Available(); err != nil {
-			return nil, usageError("%v", err)
-		}
-		kc, err := kernel.LoadCollection(spec)
+		kc, err := loadKernelCollection(spec)
 		if err != nil {
-			var ve *kernel.VerifierError
-			if errors.As(err, &ve) {
-				return nil, runError(err)
-			}
-			return nil, usageError("%v", err)
+			return nil, err
 		}
 		return &kernelRunner{kc: kc, prog: ps.Name}, nil
 	case "jit":
