@@ -195,3 +195,29 @@ func TestConcurrentRuns(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func TestVariables(t *testing.T) {
+	c := loadTestdata(t, "xdp_firewall.o")
+	ttl := c.Variables["min_ttl"]
+	if ttl == nil || !ttl.ReadOnly() {
+		t.Fatalf("min_ttl: %+v", ttl)
+	}
+	var v uint8
+	if err := ttl.Get(&v); err != nil || v != 1 {
+		t.Errorf("min_ttl = %d, %v", v, err)
+	}
+	if err := ttl.Set(uint8(5)); !errors.Is(err, gbpf.ErrReadOnly) {
+		t.Errorf("setting .rodata: %v", err)
+	}
+	// .bss is writable from Go, and programs see it.
+	var loaded uint32
+	if err := c.Variables["rules_loaded"].Get(&loaded); err != nil || loaded != 0 {
+		t.Fatalf("rules_loaded = %d, %v", loaded, err)
+	}
+	if _, err := c.Programs["xdp_firewall"].Run(&gbpf.RunOptions{Data: testdata.TCP("192.0.2.1", "198.51.100.2", 40000, 80)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Variables["rules_loaded"].Get(&loaded); err != nil || loaded != 1 {
+		t.Errorf("after a run rules_loaded = %d, %v", loaded, err)
+	}
+}

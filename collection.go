@@ -30,11 +30,12 @@ type CollectionOptions struct {
 
 // Collection is a set of loaded programs and the maps they share.
 type Collection struct {
-	Programs map[string]*Program
-	Maps     map[string]*Map
-	opts     CollectionOptions
-	cpu      int          // runs' default CPU
-	cpuLocks []sync.Mutex // a CPU runs one program at a time, as in the kernel
+	Programs  map[string]*Program
+	Maps      map[string]*Map
+	Variables map[string]*Variable
+	opts      CollectionOptions
+	cpu       int          // runs' default CPU
+	cpuLocks  []sync.Mutex // a CPU runs one program at a time, as in the kernel
 }
 
 // acquireCPU claims a CPU for a run: want if given, else the default CPU
@@ -93,6 +94,7 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 			return nil, err
 		}
 	}
+	c.loadVariables(spec.Variables)
 	for _, name := range sortedKeys(spec.Programs) {
 		p, err := c.loadProgram(spec.Programs[name])
 		if err != nil {
