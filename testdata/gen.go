@@ -15,3 +15,4 @@ package testdata
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c legacy_maps.c -o legacy_maps.o
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c more_helpers.c -o more_helpers.o
 //go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c skf_offsets.c -o skf_offsets.o
+//go:generate clang-19 -target bpf -O2 -g -mcpu=v3 -I/usr/include/x86_64-linux-gnu -c skb_extras.c -o skb_extras.o

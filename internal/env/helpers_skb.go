@@ -3,6 +3,7 @@ package env
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"sync/atomic"
 	"syscall"
 
 	casm "github.com/cilium/ebpf/asm"
@@ -378,4 +379,131 @@ func skbChangeProto(m *interp.Machine, _, proto, flags, _, _ uint64) (uint64, er
 	s.Hash = 0
 	s.ArmLegacyLoads(m)
 	return 0, nil
+}
+
+func init() {
+	for id, h := range map[casm.BuiltinFunc]interp.Helper{
+		casm.FnSkbChangeHead:    skbChangeHead,
+		casm.FnSkbEcnSetCe:      skbEcnSetCE,
+		casm.FnCloneRedirect:    cloneRedirect,
+		casm.FnRedirectPeer:     redirectPeer,
+		casm.FnRedirectNeigh:    redirectNeigh,
+		casm.FnGetCgroupClassid: getCgroupClassid,
+		casm.FnGetSocketCookie:  getSocketCookie,
+	} {
+		Helpers[int32(id)] = h
+	}
+}
+
+// skbChangeHead is bpf_skb_change_head: zeroed room before the MAC
+// header, which becomes the new MAC header; the network header stays.
+func skbChangeHead(m *interp.Machine, _, room, flags, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_change_head")
+	if err != nil {
+		return 0, err
+	}
+	cur := uint64(s.DataEnd - s.Data)
+	if flags != 0 || cur+room > skbMaxLen || uint32(cur+room) < uint32(cur) {
+		return errno(syscall.EINVAL), nil
+	}
+	s.grow(m, int(room), 0)
+	s.Data -= int(room)
+	clear(s.buf[s.Data : s.Data+int(room)])
+	s.Mac = s.Data
+	s.ArmLegacyLoads(m)
+	return 0, nil
+}
+
+// skbEcnSetCE is bpf_skb_ecn_set_ce: mark an ECN-capable IP packet as
+// congestion experienced, fixing the IPv4 header checksum.
+func skbEcnSetCE(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_skb_ecn_set_ce")
+	if err != nil {
+		return 0, err
+	}
+	hdr := s.buf[s.Net:s.DataEnd]
+	switch s.Protocol {
+	case 0x0800:
+		if len(hdr) < ipv4HdrLen {
+			return 0, nil
+		}
+		ecn := uint16(hdr[1]+1) & 3
+		if ecn&2 == 0 {
+			if ecn == 0 {
+				return 1, nil // already CE
+			}
+			return 0, nil // not ECN-capable
+		}
+		// csum16_add of htons(0xFFFB) + htons(ecn), on the raw field.
+		add := uint16(0xfbff) + (ecn<<8 | ecn>>8)
+		check := uint16(hdr[10]) | uint16(hdr[11])<<8
+		sum := check + add
+		if sum < add {
+			sum++
+		}
+		hdr[10], hdr[11] = byte(sum), byte(sum>>8)
+		hdr[1] |= 3
+		return 1, nil
+	case 0x86dd:
+		if len(hdr) < ipv6Hdr {
+			return 0, nil
+		}
+		dsfield := hdr[0]<<4 | hdr[1]>>4
+		if dsfield&3 == 0 {
+			return 0, nil
+		}
+		hdr[1] |= 3 << 4
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// cloneRedirect sends a copy of the packet out of a device; only the
+// loopback device exists in gbpf, as in the test run's network namespace
+// view, so other ifindexes are -EINVAL like an unknown device.
+func cloneRedirect(m *interp.Machine, _, ifindex, flags, _, _ uint64) (uint64, error) {
+	s, err := skbOf(m, "bpf_clone_redirect")
+	if err != nil {
+		return 0, err
+	}
+	if flags&^bpfFIngress != 0 {
+		return errno(syscall.EINVAL), nil
+	}
+	if s.GSOSize != 0 {
+		return errno(syscall.EBADMSG), nil
+	}
+	if uint32(ifindex) != loopbackIndex {
+		return errno(syscall.EINVAL), nil
+	}
+	return 0, nil
+}
+
+func redirectPeer(m *interp.Machine, _, flags, _, _, _ uint64) (uint64, error) {
+	if flags != 0 {
+		return tcActShot, nil
+	}
+	return tcActRedir, nil
+}
+
+func redirectNeigh(m *interp.Machine, _, params, plen, flags, _ uint64) (uint64, error) {
+	if flags != 0 || params == 0 && plen != 0 || params != 0 && plen < 20 {
+		return tcActShot, nil
+	}
+	return tcActRedir, nil
+}
+
+// getCgroupClassid: the test run's skb has no socket cgroup classid.
+func getCgroupClassid(*interp.Machine, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+	return 0, nil
+}
+
+// socketCookie numbers the test runs' socket: like the kernel's cookies,
+// nonzero, unique and not predictable by the program.
+var socketCookie atomic.Uint64
+
+func getSocketCookie(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
+	if _, err := skbOf(m, "bpf_get_socket_cookie"); err != nil {
+		return 0, err
+	}
+	return 0x1000 + socketCookie.Add(1), nil
 }
