@@ -510,11 +510,29 @@ const (
 // taskSizeMax is x86-64's TASK_SIZE_MAX: user space lies below it.
 const taskSizeMax = 1<<47 - 4096
 
+// probeFault is the error for an address gbpf's memory does not hold.
+// Kernel reads refuse user-space and non-canonical addresses with -ERANGE
+// (copy_from_kernel_nofault_allowed); compat reads treat addresses below
+// the user-space limit as user memory.
 func probeFault(kind probeKind, src uint64) uint64 {
-	if kind == probeKernel && src < taskSizeMax {
+	user := src < taskSizeMax+4096
+	canonical := src>>47 == 0 || src>>47 == 1<<17-1
+	switch {
+	case kind == probeUser, kind == probeCompat && user:
+		return errno(syscall.EFAULT)
+	case user || !canonical:
 		return errno(syscall.ERANGE)
 	}
 	return errno(syscall.EFAULT)
+}
+
+// readable says whether a probe read of kind may take n bytes at src from
+// the run's memory, which stands for kernel memory: user reads never can.
+func readable(m *interp.Machine, kind probeKind, src, n uint64) ([]byte, bool) {
+	if kind == probeUser && n > 0 {
+		return nil, false
+	}
+	return m.Memory(src, n, false)
 }
 
 func probeRead(kind probeKind) interp.Helper {
@@ -523,7 +541,7 @@ func probeRead(kind probeKind) interp.Helper {
 		if err != nil {
 			return 0, err
 		}
-		b, ok := m.Memory(src, size, false)
+		b, ok := readable(m, kind, src, size)
 		if !ok {
 			clear(dst)
 			return probeFault(kind, src), nil
@@ -544,7 +562,7 @@ func probeReadStr(kind probeKind) interp.Helper {
 		}
 		n := uint64(0)
 		for ; n < size-1; n++ {
-			b, ok := m.Memory(src+n, 1, false)
+			b, ok := readable(m, kind, src+n, 1)
 			if !ok {
 				if n == 0 {
 					clear(dst)
@@ -654,7 +672,7 @@ func skbStoreBytes(m *interp.Machine, _, offset, fromAddr, size, flags uint64) (
 	}
 	copy(pkt[offset:], from)
 	if flags&invalidateHash != 0 {
-		s.Hash = 0
+		s.Hash, s.HashValid = 0, false
 	}
 	return 0, nil
 }

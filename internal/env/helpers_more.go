@@ -99,7 +99,7 @@ func setHash(m *interp.Machine, _, hash, _, _, _ uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.Hash = uint32(hash)
+	s.Hash, s.HashValid = uint32(hash), true
 	return 0, nil
 }
 
@@ -108,7 +108,7 @@ func setHashInvalid(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s.Hash = 0
+	s.Hash, s.HashValid = 0, false
 	return 0, nil
 }
 
@@ -121,20 +121,42 @@ func csumUpdate(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 	return errno(errENOTSUPP), nil
 }
 
-// csumLevel: querying a CHECKSUM_NONE skb is -EACCES, changing levels of
-// it is a no-op (0), other levels -EINVAL.
+// csumLevel is bpf_csum_level over the skb's checksum state: INC makes a
+// CHECKSUM_NONE skb CHECKSUM_UNNECESSARY at level 0 and raises the level
+// up to 3, DEC lowers it (below 0: back to none), RESET goes back to none,
+// QUERY returns the level, or -EACCES when the checksum is not known good.
 func csumLevel(m *interp.Machine, _, level, _, _, _ uint64) (uint64, error) {
-	if _, err := skbOf(m, "bpf_csum_level"); err != nil {
+	s, err := skbOf(m, "bpf_csum_level")
+	if err != nil {
 		return 0, err
 	}
-	const query, inc, dec, reset = 0, 1, 2, 3
+	const query, inc, dec, reset, maxLevel = 0, 1, 2, 3, 3
 	switch level {
 	case query:
-		return errno(syscall.EACCES), nil
-	case inc, dec, reset:
-		return 0, nil
+		if !s.CsumUnnecessary {
+			return errno(syscall.EACCES), nil
+		}
+		return uint64(s.CsumLevel), nil
+	case inc:
+		if !s.CsumUnnecessary {
+			s.CsumUnnecessary, s.CsumLevel = true, 0
+		} else if s.CsumLevel < maxLevel {
+			s.CsumLevel++
+		}
+	case dec:
+		if s.CsumUnnecessary {
+			if s.CsumLevel == 0 {
+				s.CsumUnnecessary = false
+			} else {
+				s.CsumLevel--
+			}
+		}
+	case reset:
+		s.resetCsumUnnecessary()
+	default:
+		return errno(syscall.EINVAL), nil
 	}
-	return errno(syscall.EINVAL), nil
+	return 0, nil
 }
 
 func ktimeGetTaiNs(*interp.Machine, uint64, uint64, uint64, uint64, uint64) (uint64, error) {

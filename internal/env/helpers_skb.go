@@ -154,12 +154,18 @@ func skbChangeTail(m *interp.Machine, _, newLen, flags, _, _ uint64) (uint64, er
 	if flags != 0 || newLen > skbMaxLen || newLen < minLen {
 		return errno(syscall.EINVAL), nil
 	}
+	if s.Encapsulated {
+		return errno(errENOTSUPP), nil
+	}
 	cur := uint64(s.DataEnd - s.Data)
 	if newLen > cur {
 		s.grow(m, 0, int(newLen-cur))
 		clear(s.buf[s.DataEnd : s.Data+int(newLen)])
 	}
 	s.DataEnd = s.Data + int(newLen)
+	if s.GSOSize != 0 { // skb_gso_reset
+		s.GSOSize, s.GSOSegs = 0, 0
+	}
 	s.ArmLegacyLoads(m)
 	return 0, nil
 }
@@ -203,6 +209,9 @@ func getHashRecalc(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if s.HashValid {
+		return uint64(s.Hash), nil // set by bpf_set_hash or computed before
+	}
 	pkt := s.buf[s.Net:s.DataEnd]
 	var flow []byte
 	switch s.Protocol {
@@ -224,15 +233,12 @@ func getHashRecalc(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 			}
 		}
 	}
-	if flow == nil {
-		s.Hash = 0
-		return 0, nil
-	}
-	h := uint32(maphash.Bytes(hashSeed, flow))
+	// Like the kernel's flow hash, never 0, even for frames that are not IP.
+	h := uint32(maphash.Bytes(hashSeed, append(flow, byte(s.Protocol>>8), byte(s.Protocol))))
 	if h == 0 {
 		h = 1
 	}
-	s.Hash = h
+	s.Hash, s.HashValid = h, true
 	return uint64(h), nil
 }
 
@@ -258,7 +264,8 @@ const (
 
 // skbAdjustRoom is bpf_skb_adjust_room: insert zeroed room (or remove
 // bytes) after the MAC header (mode MAC) or after the base IP header
-// (mode NET), moving the headers before it.
+// (mode NET), moving the headers before it. Checks come in the kernel's
+// order, since programs see which error wins.
 func skbAdjustRoom(m *interp.Machine, _, lenDiff, mode, flags, _ uint64) (uint64, error) {
 	s, err := skbOf(m, "bpf_skb_adjust_room")
 	if err != nil {
@@ -269,67 +276,112 @@ func skbAdjustRoom(m *interp.Machine, _, lenDiff, mode, flags, _ uint64) (uint64
 	if abs < 0 {
 		abs = -abs
 	}
+	shrink := diff < 0
 	if flags&^uint64(adjAllFlags) != 0 {
 		return errno(syscall.EINVAL), nil
 	}
 	if abs > 0xfff {
 		return errno(syscall.EFAULT), nil
 	}
-	var base int64
+	var minLen int64
 	switch s.Protocol {
 	case 0x0800:
-		base = ipv4HdrLen
+		minLen = ipv4HdrLen
 	case 0x86dd:
-		base = ipv6Hdr
+		minLen = ipv6Hdr
 	default:
 		return errno(errENOTSUPP), nil
 	}
 	off := int64(s.Net - s.Mac)
 	switch mode {
 	case adjRoomNet:
-		off += base
+		off += minLen
 	case adjRoomMAC:
 	default:
 		return errno(errENOTSUPP), nil
 	}
+	if decap := flags & (adjDecapL3IPv4 | adjDecapL3IPv6); decap != 0 {
+		switch {
+		case !shrink:
+			return errno(syscall.EINVAL), nil
+		case decap == adjDecapL3IPv4:
+			minLen = ipv4HdrLen
+		case decap == adjDecapL3IPv6:
+			minLen = ipv6Hdr
+		default:
+			return errno(syscall.EINVAL), nil
+		}
+	}
 	skbLen := int64(s.DataEnd - s.Data)
 	cur := skbLen - int64(s.Net-s.Data)
-	shrink := diff < 0
-	if shrink && (abs >= cur || cur-abs < base) || !shrink && skbLen+abs > skbMaxLen {
+	gso := s.GSOSize != 0
+	if shrink && (abs >= cur || cur-abs < minLen) || !shrink && skbLen+abs > skbMaxLen && !gso {
 		return errno(errENOTSUPP), nil
 	}
+	var ret uint64
 	if shrink {
-		if flags&^uint64(adjShrinkFlags|adjNoCsumReset) != 0 {
-			return errno(syscall.EINVAL), nil
-		}
-		if int64(s.Data)+off+abs > int64(s.DataEnd) {
-			return errno(syscall.ENOMEM), nil
-		}
-		copy(s.buf[s.Data+int(abs):], s.buf[s.Data:s.Data+int(off)])
-		s.Data += int(abs)
-		s.Mac += int(abs)
-		s.Net += int(abs)
-		switch {
-		case flags&adjDecapL3IPv4 != 0 && flags&adjDecapL3IPv6 != 0:
-			return errno(syscall.EINVAL), nil
-		case flags&adjDecapL3IPv4 != 0:
-			s.Protocol = 0x0800
-		case flags&adjDecapL3IPv6 != 0:
-			s.Protocol = 0x86dd
-		}
+		ret = s.shrinkRoom(m, off, abs, flags)
 	} else {
-		if flags&(adjEncapL3IPv4|adjEncapL3IPv6) == adjEncapL3IPv4|adjEncapL3IPv6 ||
-			flags&(adjEncapL4GRE|adjEncapL4UDP) == adjEncapL4GRE|adjEncapL4UDP ||
-			flags&adjEncapL2Eth != 0 && flags>>56 < ethHlen ||
-			flags>>56 > uint64(abs) {
-			return errno(syscall.EINVAL), nil
+		ret = s.growRoom(m, off, abs, flags)
+	}
+	if ret == 0 && flags&adjNoCsumReset == 0 {
+		s.resetCsumUnnecessary()
+	}
+	s.ArmLegacyLoads(m)
+	return ret, nil
+}
+
+// shrinkRoom is bpf_skb_net_shrink.
+func (s *SKB) shrinkRoom(m *interp.Machine, off, n int64, flags uint64) uint64 {
+	if flags&^uint64(adjShrinkFlags|adjNoCsumReset) != 0 {
+		return errno(syscall.EINVAL)
+	}
+	if s.GSOSize != 0 { // a GSO skb of the test run has no type, so not TCP
+		return errno(errENOTSUPP)
+	}
+	if int64(s.Data)+off+n > int64(s.DataEnd) {
+		return errno(syscall.ENOMEM)
+	}
+	copy(s.buf[s.Data+int(n):], s.buf[s.Data:s.Data+int(off)])
+	s.Data += int(n)
+	s.Mac += int(n)
+	s.Net += int(n)
+	switch {
+	case s.Protocol == 0x0800 && flags&adjDecapL3IPv6 != 0:
+		s.Protocol = 0x86dd
+	case s.Protocol == 0x86dd && flags&adjDecapL3IPv4 != 0:
+		s.Protocol = 0x0800
+	}
+	return 0
+}
+
+// growRoom is bpf_skb_net_grow.
+func (s *SKB) growRoom(m *interp.Machine, off, n int64, flags uint64) uint64 {
+	if s.GSOSize != 0 {
+		return errno(errENOTSUPP)
+	}
+	encap := flags&(adjEncapL3IPv4|adjEncapL3IPv6) != 0
+	if encap {
+		innerMAC := flags >> 56
+		switch {
+		case flags&(adjEncapL3IPv4|adjEncapL3IPv6) == adjEncapL3IPv4|adjEncapL3IPv6,
+			flags&(adjEncapL4GRE|adjEncapL4UDP) == adjEncapL4GRE|adjEncapL4UDP,
+			flags&adjEncapL2Eth != 0 && innerMAC < ethHlen:
+			return errno(syscall.EINVAL)
+		case s.Encapsulated:
+			return errno(syscall.EALREADY)
+		case innerMAC > uint64(n):
+			return errno(syscall.EINVAL)
 		}
-		s.grow(m, int(abs), 0)
-		s.Data -= int(abs)
-		copy(s.buf[s.Data:], s.buf[s.Data+int(abs):s.Data+int(abs)+int(off)])
-		clear(s.buf[s.Data+int(off) : s.Data+int(off)+int(abs)])
-		s.Mac -= int(abs)
-		s.Net -= int(abs)
+	}
+	s.grow(m, int(n), 0)
+	s.Data -= int(n)
+	copy(s.buf[s.Data:], s.buf[s.Data+int(n):s.Data+int(n)+int(off)])
+	clear(s.buf[s.Data+int(off) : s.Data+int(off)+int(n)])
+	s.Mac -= int(n)
+	s.Net -= int(n)
+	if encap {
+		s.Encapsulated = true
 		switch {
 		case s.Protocol == 0x0800 && flags&adjEncapL3IPv6 != 0:
 			s.Protocol = 0x86dd
@@ -337,8 +389,7 @@ func skbAdjustRoom(m *interp.Machine, _, lenDiff, mode, flags, _ uint64) (uint64
 			s.Protocol = 0x0800
 		}
 	}
-	s.ArmLegacyLoads(m)
-	return 0, nil
+	return 0
 }
 
 // skbChangeProto is bpf_skb_change_proto between IPv4 and IPv6: it makes
@@ -376,7 +427,7 @@ func skbChangeProto(m *interp.Machine, _, proto, flags, _, _ uint64) (uint64, er
 		return errno(errENOTSUPP), nil
 	}
 	s.Protocol = to
-	s.Hash = 0
+	s.Hash, s.HashValid = 0, false
 	s.ArmLegacyLoads(m)
 	return 0, nil
 }

@@ -80,6 +80,17 @@ type SKB struct {
 	VlanTCI     uint16
 	VlanProto   uint16
 
+	// CsumUnnecessary and CsumLevel are ip_summed == CHECKSUM_UNNECESSARY
+	// and csum_level; the test run's skb starts as CHECKSUM_NONE.
+	CsumUnnecessary bool
+	CsumLevel       uint8
+	// Encapsulated is skb->encapsulation, set by bpf_skb_adjust_room's
+	// encapsulation flags.
+	Encapsulated bool
+	// HashValid says Hash holds a flow hash (computed or set by the
+	// program) that bpf_get_hash_recalc returns as is.
+	HashValid bool
+
 	Protocol       uint16 // as the kernel stores it: network byte order
 	PktType        uint32
 	Mark           uint32
@@ -345,6 +356,11 @@ func (s *SKB) LoadContext(off, size int) (uint64, bool) {
 	if !s.L2 && (off >= skbTCClassid && off < skbTCClassid+4 || off >= skbWireLen && off < skbWireLen+4) {
 		return 0, false
 	}
+	if size == 8 && off >= skbCB && off+8 <= skbCB+20 {
+		// Two cb words at once: the kernel allows aligned 8-byte access.
+		i := (off - skbCB) / 4
+		return uint64(s.CB[i]) | uint64(s.CB[i+1])<<32, true
+	}
 	if size > 4 {
 		return 0, false
 	}
@@ -361,6 +377,11 @@ func (s *SKB) LoadContext(off, size int) (uint64, bool) {
 // program, and mark, priority, tc_index, tc_classid, queue_mapping and
 // tstamp for tc.
 func (s *SKB) StoreContext(off, size int, v uint64) bool {
+	if size == 8 && off >= skbCB && off+8 <= skbCB+20 && off%8 == 0 {
+		i := (off - skbCB) / 4
+		s.CB[i], s.CB[i+1] = uint32(v), uint32(v>>32)
+		return true
+	}
 	if off >= skbCB && off+size <= skbCB+20 && off%size == 0 && size <= 4 {
 		i, shift := (off-skbCB)/4, uint(off%4)*8
 		mask := uint32(1<<(uint(size)*8)-1) << shift
@@ -401,4 +422,9 @@ func (s *SKB) StoreContext(off, size int, v uint64) bool {
 // offset 0 at data, negative offsets at the MAC and network headers.
 func (s *SKB) ArmLegacyLoads(m *interp.Machine) {
 	m.SetPacketFrame(s.buf[:s.DataEnd], s.Data, s.Mac, s.Net)
+}
+
+// resetCsumUnnecessary is __skb_reset_checksum_unnecessary.
+func (s *SKB) resetCsumUnnecessary() {
+	s.CsumUnnecessary, s.CsumLevel = false, 0
 }
