@@ -19,14 +19,20 @@ type CollectionOptions struct {
 	// CPUs is the number of possible CPUs per-CPU maps and perf event
 	// arrays are sized for; 0 means the host's, as the kernel does.
 	CPUs int
-	// Budget is the most instructions one run may execute; 0 means the
-	// interpreter's default of 1,000,000.
+	// Budget is the most instructions one run may execute, counting
+	// callbacks and tail calls; 0 means DefaultBudget.
 	Budget uint64
 	// TraceOutput receives every bpf_trace_printk line as it is printed,
 	// from any run of the collection's programs. It must be safe for
 	// concurrent use. RunResult.Output also collects each run's lines.
 	TraceOutput func(line string)
 }
+
+// DefaultBudget bounds one run of a collection's program: far more than
+// the kernel's verifier lets a program do in practice (a bpf_loop of a
+// million iterations of a small callback fits), yet a runaway unverified
+// program stops within a second.
+const DefaultBudget = 1 << 28
 
 // Collection is a set of loaded programs and the maps they share.
 type Collection struct {
@@ -75,6 +81,9 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	}
 	if opts.CPUs <= 0 {
 		opts.CPUs = possibleCPUs()
+	}
+	if opts.Budget == 0 {
+		opts.Budget = DefaultBudget
 	}
 	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}, opts: opts, cpu: min(defaultCPU(), opts.CPUs-1), cpuLocks: make([]sync.Mutex, opts.CPUs)}
 	defer func() {
