@@ -1,0 +1,214 @@
+package amd64
+
+import "github.com/gbpf/gbpf/asm"
+
+var aluOps = map[asm.OpCode]ALUOp{asm.ALUAdd: ADD, asm.ALUSub: SUB, asm.ALUOr: OR, asm.ALUAnd: AND, asm.ALUXor: XOR}
+
+var shiftOps = map[asm.OpCode]ShiftOp{asm.ALULsh: SHL, asm.ALURsh: SHR, asm.ALUArsh: SAR}
+
+// alu compiles ALU and ALU64 instructions. 32-bit x86 forms zero-extend
+// their result, which is exactly BPF's ALU32 rule, so no extra work.
+func (c *compiler) alu(ins asm.Instruction) {
+	w := W32
+	if ins.OpCode.Class() == asm.ClassALU64 {
+		w = W64
+	}
+	d, s := reg(ins.Dst), reg(ins.Src)
+	x := ins.OpCode.Source() == asm.SrcX
+	imm := ins.Imm
+	switch aop := ins.OpCode.ALUOp(); aop {
+	case asm.ALUAdd, asm.ALUSub, asm.ALUOr, asm.ALUAnd, asm.ALUXor:
+		if x {
+			c.a.ALU(aluOps[aop], w, d, s)
+		} else {
+			c.a.ALUImm(aluOps[aop], w, d, imm)
+		}
+	case asm.ALUMul:
+		if x {
+			c.a.Imul(w, d, s)
+		} else {
+			c.a.ImulImm(w, d, d, imm)
+		}
+	case asm.ALUMov:
+		c.mov(w, ins, d, s, x)
+	case asm.ALUNeg:
+		c.a.Neg(w, d)
+	case asm.ALULsh, asm.ALURsh, asm.ALUArsh:
+		c.shift(shiftOps[aop], w, d, s, x, imm)
+	case asm.ALUDiv, asm.ALUMod:
+		c.divmod(w, aop == asm.ALUMod, ins.Offset == 1, d, s, x, imm)
+	case asm.ALUEnd:
+		c.byteSwap(ins, d)
+	}
+}
+
+func (c *compiler) mov(w Width, ins asm.Instruction, d, s Reg, x bool) {
+	if !x {
+		if w == W64 {
+			c.a.MovImm(d, uint64(int64(ins.Imm)))
+		} else {
+			c.a.MovImm(d, uint64(uint32(ins.Imm)))
+		}
+		return
+	}
+	switch ins.Offset {
+	case 8:
+		c.a.Movsx(w, W8, d, s)
+	case 16:
+		c.a.Movsx(w, W16, d, s)
+	case 32:
+		if w == W64 {
+			c.a.Movsx(W64, W32, d, s)
+		} else {
+			c.a.Mov(W32, d, s)
+		}
+	default:
+		if d != s || w == W32 {
+			c.a.Mov(w, d, s)
+		}
+	}
+}
+
+// shift uses x86's count masking (31 or 63), which is BPF's. A register
+// count must be in CL, which is BPF r4.
+func (c *compiler) shift(op ShiftOp, w Width, d, s Reg, x bool, imm int32) {
+	if !x {
+		n := uint8(imm) & uint8(w-1)
+		if n == 0 {
+			if w == W32 {
+				c.a.Mov(W32, d, d)
+			}
+			return
+		}
+		c.a.ShiftImm(op, w, d, n)
+		return
+	}
+	switch {
+	case s == RCX:
+		c.a.ShiftCL(op, w, d)
+	case d == RCX:
+		c.a.Mov(W64, tmp, RCX)
+		c.a.Mov(W64, RCX, s)
+		c.a.ShiftCL(op, w, tmp)
+		c.a.Mov(W64, RCX, tmp)
+	default:
+		c.a.Mov(W64, tmp, RCX)
+		c.a.Mov(W64, RCX, s)
+		c.a.ShiftCL(op, w, d)
+		c.a.Mov(W64, RCX, tmp)
+	}
+}
+
+// divmod gives RFC 9669 results without faulting: x / 0 = 0, x % 0 = x,
+// and for signed forms INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0.
+func (c *compiler) divmod(w Width, isMod, signed bool, d, s Reg, x bool, imm int32) {
+	if !x {
+		switch {
+		case imm == 0:
+			c.divByZero(w, isMod, d)
+			return
+		case imm == -1 && signed:
+			c.divByMinusOne(w, isMod, d)
+			return
+		}
+		c.divide(w, isMod, signed, d, func() {
+			if w == W64 {
+				c.a.MovImm(tmp, uint64(int64(imm)))
+			} else {
+				c.a.MovImm(tmp, uint64(uint32(imm)))
+			}
+		})
+		return
+	}
+	c.a.Test(w, s, s)
+	zero := c.a.JccShort(CondE)
+	minus := -1
+	if signed {
+		c.a.ALUImm(CMP, w, s, -1)
+		minus = c.a.JccShort(CondE)
+	}
+	c.divide(w, isMod, signed, d, func() { c.a.Mov(W64, tmp, s) })
+	var done []int
+	done = append(done, c.a.JmpShort())
+	c.a.PatchShort(zero, c.a.Len())
+	c.divByZero(w, isMod, d)
+	if signed {
+		done = append(done, c.a.JmpShort())
+		c.a.PatchShort(minus, c.a.Len())
+		c.divByMinusOne(w, isMod, d)
+	}
+	for _, j := range done {
+		c.a.PatchShort(j, c.a.Len())
+	}
+}
+
+func (c *compiler) divByZero(w Width, isMod bool, d Reg) {
+	switch {
+	case !isMod:
+		c.a.ALU(XOR, W32, d, d)
+	case w == W32:
+		c.a.Mov(W32, d, d)
+	}
+}
+
+func (c *compiler) divByMinusOne(w Width, isMod bool, d Reg) {
+	if isMod {
+		c.a.ALU(XOR, W32, d, d)
+	} else {
+		c.a.Neg(w, d)
+	}
+}
+
+// divide runs rdx:rax / tmp with the divisor loaded by divisor, saving the
+// BPF registers in rax and rdx unless the result goes there.
+func (c *compiler) divide(w Width, isMod, signed bool, d Reg, divisor func()) {
+	saveAX, saveDX := d != RAX, d != RDX
+	if saveAX {
+		c.a.Push(RAX)
+	}
+	if saveDX {
+		c.a.Push(RDX)
+	}
+	divisor() // after the pushes, before rax and rdx change
+	c.a.Mov(W64, RAX, d)
+	if signed {
+		c.a.SignExtendAX(w)
+		c.a.Idiv(w, tmp)
+	} else {
+		c.a.ALU(XOR, W32, RDX, RDX)
+		c.a.Div(w, tmp)
+	}
+	if isMod {
+		c.a.Mov(W64, tmp, RDX)
+	} else {
+		c.a.Mov(W64, tmp, RAX)
+	}
+	if saveDX {
+		c.a.Pop(RDX)
+	}
+	if saveAX {
+		c.a.Pop(RAX)
+	}
+	c.a.Mov(W64, d, tmp)
+}
+
+func (c *compiler) byteSwap(ins asm.Instruction, d Reg) {
+	toLE := ins.OpCode.Class() == asm.ClassALU && ins.OpCode.Source() == asm.EndToLE
+	switch ins.Imm {
+	case 16:
+		if !toLE {
+			c.a.ShiftImm(ROL, W16, d, 8)
+		}
+		c.a.Movzx(W16, d, d)
+	case 32:
+		if toLE {
+			c.a.Mov(W32, d, d)
+		} else {
+			c.a.Bswap(W32, d)
+		}
+	case 64:
+		if !toLE {
+			c.a.Bswap(W64, d)
+		}
+	}
+}

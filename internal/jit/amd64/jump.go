@@ -1,0 +1,85 @@
+package amd64
+
+import "github.com/gbpf/gbpf/asm"
+
+var conds = map[asm.OpCode]Cond{
+	asm.JumpEq: CondE, asm.JumpNE: CondNE, asm.JumpSet: CondNE,
+	asm.JumpGT: CondA, asm.JumpGE: CondAE, asm.JumpLT: CondB, asm.JumpLE: CondBE,
+	asm.JumpSGT: CondG, asm.JumpSGE: CondGE, asm.JumpSLT: CondL, asm.JumpSLE: CondLE,
+}
+
+// jump compiles jumps, calls and exit.
+func (c *compiler) jump(pc int, ins asm.Instruction) {
+	w := W64
+	if ins.OpCode.Class() == asm.ClassJMP32 {
+		w = W32
+	}
+	d, s := reg(ins.Dst), reg(ins.Src)
+	x := ins.OpCode.Source() == asm.SrcX
+	switch jop := ins.OpCode.JumpOp(); jop {
+	case asm.JumpA:
+		if ins.OpCode == asm.OpJA32 {
+			c.jumpTo(0, true, pc+1+int(ins.Imm))
+		} else {
+			c.jumpTo(0, true, pc+1+int(ins.Offset))
+		}
+	case asm.JumpExit:
+		c.a.Ret() // every frame, the entry one too, was entered by a call
+	case asm.JumpCall:
+		switch {
+		case x:
+			c.exitWith(ExitCallX, pc)
+		case ins.Src == asm.CallLocal:
+			c.localCall(pc, pc+1+int(ins.Imm))
+		default:
+			c.exitWith(ExitHelper, pc)
+		}
+	case asm.JumpSet:
+		if x {
+			c.a.Test(w, d, s)
+		} else {
+			c.a.TestImm(w, d, ins.Imm)
+		}
+		c.jumpTo(CondNE, false, pc+1+int(ins.Offset))
+	default:
+		switch {
+		case x:
+			c.a.ALU(CMP, w, d, s)
+		case ins.Imm == 0 && (jop == asm.JumpEq || jop == asm.JumpNE):
+			c.a.Test(w, d, d)
+		default:
+			c.a.ALUImm(CMP, w, d, ins.Imm)
+		}
+		c.jumpTo(conds[jop], false, pc+1+int(ins.Offset))
+	}
+}
+
+// localCall enters a bpf-to-bpf callee: r6 to r9 are saved on the native
+// stack, r10 moves down one frame, and the callee's exit returns here.
+func (c *compiler) localCall(pc, target int) {
+	depth := mem(ctxReg, offDepth)
+	c.a.Load(W32, tmp, depth)
+	c.a.ALUImm(CMP, W32, tmp, MaxFrames-1)
+	tooDeep := c.a.Jcc(CondAE)
+	c.slow = append(c.slow, func() {
+		c.a.Patch(tooDeep, c.a.Len())
+		c.exitWith(ExitCallDepth, pc)
+		c.a.Ud2()
+	})
+	c.a.ALUImm(ADD, W32, tmp, 1)
+	c.a.Store(W32, depth, tmp)
+	c.a.ALULoad(CMP, W32, tmp, mem(ctxReg, offMaxDepth))
+	j := c.a.JccShort(CondBE)
+	c.a.Store(W32, mem(ctxReg, offMaxDepth), tmp)
+	c.a.PatchShort(j, c.a.Len())
+	for _, r := range regMap[6:10] {
+		c.a.Push(r)
+	}
+	c.a.ALUImm(SUB, W64, RBP, StackSize)
+	c.fixups = append(c.fixups, fixup{at: c.a.Call(), target: target})
+	c.a.ALUImm(ADD, W64, RBP, StackSize)
+	for i := 9; i >= 6; i-- {
+		c.a.Pop(regMap[i])
+	}
+	c.a.ALUMemImm(SUB, W32, depth, 1)
+}

@@ -1,0 +1,146 @@
+package amd64
+
+import "github.com/gbpf/gbpf/asm"
+
+// Every load, store and atomic is checked against the run's regions
+// unless it is proven safe: inline against the first Slots regions of the
+// Context's bound table, else by an exit to Go, which knows every region
+// and the converted context and does the access itself.
+
+// address returns the operand for an access of size bytes at base+off,
+// emitting the check first when the access is not known to be safe.
+func (c *compiler) address(pc int, base asm.Register, off int16, size int, kind int, atomic bool) Mem {
+	if c.safe(pc, base, off, size) && !atomic {
+		return mem(reg(base), int32(off))
+	}
+	c.a.Lea(tmp, mem(reg(base), int32(off)))
+	var ok []int
+	for slot := 0; slot < Slots; slot++ {
+		c.a.Mov(W64, tmp2, tmp)
+		c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offBound(kind, SizeIndex(size), slot)))
+		c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offBound(kind, SizeIndex(size), slot)+8))
+		if slot < Slots-1 {
+			ok = append(ok, c.a.JccShort(CondBE))
+		}
+	}
+	miss := c.a.Jcc(CondA)
+	for _, j := range ok {
+		c.a.PatchShort(j, c.a.Len())
+	}
+	if atomic {
+		c.a.TestImm(W32, tmp, int32(size-1))
+		c.slowPath(c.a.Jcc(CondNE), pc)
+	}
+	c.slowPath(miss, pc)
+	return mem(tmp, 0)
+}
+
+// slowPath sends the jump at j to an out-of-line exit that lets Go do the
+// access; Go resumes after the access, at the current end of code once
+// the caller has emitted it.
+func (c *compiler) slowPath(j, pc int) {
+	c.pendingSlow = append(c.pendingSlow, j)
+	c.pendingPC = pc
+}
+
+// accessDone ends an access: pending slow paths resume here.
+func (c *compiler) accessDone() {
+	resume := c.a.Len()
+	for _, j := range c.pendingSlow {
+		pc := c.pendingPC
+		c.slow = append(c.slow, func() {
+			c.a.Patch(j, c.a.Len())
+			c.exitWith(ExitMemory, pc)
+			c.a.Patch(c.a.Jmp(), resume)
+		})
+	}
+	c.pendingSlow = c.pendingSlow[:0]
+}
+
+// safe reports whether an access needs no run-time check: a verifier
+// proved it, or it is within the current frame of a never-written r10
+// (every frame of the call depth limit lies inside the stack area).
+func (c *compiler) safe(pc int, base asm.Register, off int16, size int) bool {
+	if pc < len(c.opts.Safe) && c.opts.Safe[pc] {
+		return true
+	}
+	return base == asm.R10 && c.r10Fixed && int(off) >= -StackSize && int(off) <= -size
+}
+
+func width(size int) Width { return Width(size * 8) }
+
+func (c *compiler) load(pc int, ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	m := c.address(pc, ins.Src, ins.Offset, size, BoundRead, false)
+	d := reg(ins.Dst)
+	if ins.OpCode.Mode() == asm.ModeMEMSX {
+		c.a.LoadSX(width(size), d, m)
+	} else {
+		c.a.Load(width(size), d, m)
+	}
+	c.accessDone()
+}
+
+func (c *compiler) store(pc int, ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	m := c.address(pc, ins.Dst, ins.Offset, size, BoundWrite, false)
+	if ins.OpCode.Class() == asm.ClassST {
+		c.a.StoreImm(width(size), m, ins.Imm)
+	} else {
+		c.a.Store(width(size), m, reg(ins.Src))
+	}
+	c.accessDone()
+}
+
+func (c *compiler) atomic(pc int, ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	w := width(size)
+	m := c.address(pc, ins.Dst, ins.Offset, size, BoundWrite, true)
+	s := reg(ins.Src)
+	fetch := ins.Imm&asm.AtomicFetch != 0
+	switch op := ins.Imm &^ asm.AtomicFetch; {
+	case ins.Imm == asm.AtomicXchg:
+		c.a.Xchg(w, m, s)
+	case ins.Imm == asm.AtomicCmpXchg:
+		c.a.LockCmpxchg(w, m, s)
+		if w == W32 {
+			c.a.Mov(W32, RAX, RAX) // r0 = the old value, zero-extended
+		}
+	case op == asm.AtomicAdd && fetch:
+		c.a.LockXadd(w, m, s)
+	case !fetch:
+		c.a.LockALU(map[int32]ALUOp{asm.AtomicAdd: ADD, asm.AtomicOr: OR, asm.AtomicAnd: AND, asm.AtomicXor: XOR}[op], w, m, s)
+	default:
+		c.fetchLoop(w, map[int32]ALUOp{asm.AtomicOr: OR, asm.AtomicAnd: AND, asm.AtomicXor: XOR}[op], m, s)
+	}
+	c.accessDone()
+}
+
+// fetchLoop is a fetching or/and/xor: a cmpxchg loop, which needs rax (r0)
+// for the old value; src gets the old value.
+func (c *compiler) fetchLoop(w Width, op ALUOp, m Mem, s Reg) {
+	v := s
+	if s == RAX {
+		c.a.Push(budgetReg) // a free register for the operand
+		c.a.Mov(W64, budgetReg, RAX)
+		v = budgetReg
+	} else {
+		c.a.Push(RAX)
+	}
+	c.a.Load(w, RAX, m)
+	loop := c.a.Len()
+	c.a.Mov(W64, tmp2, RAX)
+	c.a.ALU(op, w, tmp2, v)
+	c.a.LockCmpxchg(w, m, tmp2)
+	j := c.a.JccShort(CondNE)
+	c.a.PatchShort(j, loop)
+	if s == RAX {
+		if w == W32 {
+			c.a.Mov(W32, RAX, RAX)
+		}
+		c.a.Pop(budgetReg)
+	} else {
+		c.a.Mov(w, s, RAX)
+		c.a.Pop(RAX)
+	}
+}

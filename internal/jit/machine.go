@@ -1,0 +1,165 @@
+//go:build amd64 && unix
+
+package jit
+
+import (
+	"runtime"
+	"unsafe"
+
+	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit/amd64"
+	"github.com/gbpf/gbpf/internal/jit/execmem"
+)
+
+// Sizes of a machine's memory block: the native stack (return addresses
+// and saved registers of bpf-to-bpf calls, transient pushes), the Context
+// page, then the BPF stack area, all between guard pages.
+const (
+	nativeStackSize = 64 << 10
+	contextSize     = 4 << 10
+	stackAreaSize   = interp.StackSize * interp.MaxFrames
+)
+
+// Machine is the state of one run, mirroring interp.Machine: the caller
+// adds memory (AddRegion, SetContext, SetPacket), calls Run, and hands it
+// back with Program.Release.
+type Machine struct {
+	// Env is the caller's per-run state for its helpers; helpers see it
+	// as the Env of the *interp.Machine they get.
+	Env any
+
+	prog      *Program // the program the run started with
+	cur       *Program // the program running now (tail calls change it)
+	block     *execmem.Block
+	ctx       *amd64.Context
+	stack     []byte // the BPF stack area, in block
+	nativeTop uintptr
+	view      *interp.Machine // helpers' memory view, with the same regions
+	regions   []fixedRegion   // fixed regions, for the inline check
+	conv      interp.Context
+	ctxLo     uint64
+	ctxSize   uint64
+	packet    []byte
+	pktData   int
+	pktMAC    int
+	pktNet    int
+	tail      *Program
+	tails     int
+	dirty     int  // stack frames the last run used
+	running   bool // helpers' regions are not fixed ones
+}
+
+type fixedRegion struct {
+	lo, size uint64
+	writable bool
+}
+
+func newMachine() (*Machine, error) {
+	b, err := execmem.NewBlock(nativeStackSize + contextSize + stackAreaSize)
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{block: b}
+	m.nativeTop = uintptr(unsafe.Pointer(&b.Data[nativeStackSize]))
+	m.ctx = (*amd64.Context)(unsafe.Pointer(&b.Data[nativeStackSize]))
+	m.stack = b.Data[nativeStackSize+contextSize : nativeStackSize+contextSize+stackAreaSize]
+	runtime.AddCleanup(m, func(b *execmem.Block) { b.Close() }, b)
+	return m, nil
+}
+
+func (m *Machine) reset(p *Program) {
+	if m.dirty > 0 {
+		clear(m.stack[stackAreaSize-m.dirty*interp.StackSize:])
+	}
+	m.dirty = 0
+	m.prog, m.cur = p, p
+	m.view = p.view.Machine()
+	m.view.AddRegion(m.stack, true, "stack")
+	m.regions = append(m.regions[:0], fixedRegion{lo: addrOf(m.stack), size: stackAreaSize, writable: true})
+	m.conv, m.ctxLo, m.ctxSize = nil, 0, 0
+	m.packet = nil
+	m.tail, m.tails = nil, 0
+	m.running = false
+}
+
+func (m *Machine) release() {
+	m.prog.view.Release(m.view)
+	m.view = nil
+	m.prog, m.cur, m.tail = nil, nil, nil
+	m.conv = nil
+	m.packet = nil
+	m.Env = nil
+}
+
+func addrOf(b []byte) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+
+// AddRegion gives the program memory for the rest of the run and returns
+// its address. Regions added before Run are checked inline (the first
+// few); later ones, from helpers, through an exit to Go.
+func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
+	a := m.view.AddRegion(buf, writable, name)
+	if a != 0 && !m.running {
+		m.regions = append(m.regions, fixedRegion{lo: a, size: uint64(len(buf)), writable: writable})
+	}
+	return a
+}
+
+// Memory returns program memory for a helper-like caller (see
+// interp.Machine.Memory).
+func (m *Machine) Memory(addr, size uint64, write bool) ([]byte, bool) {
+	return m.view.Memory(addr, size, write)
+}
+
+// View is the *interp.Machine helpers receive: same regions, same Env.
+func (m *Machine) View() *interp.Machine { return m.view }
+
+// SetContext makes [addr, addr+size) the run's converted context (see
+// interp.Machine.SetContext).
+func (m *Machine) SetContext(addr, size uint64, c interp.Context) {
+	m.ctxLo, m.ctxSize, m.conv = addr, size, c
+	m.view.SetContext(addr, size, c)
+}
+
+// SetPacket sets the bytes legacy packet loads read.
+func (m *Machine) SetPacket(pkt []byte) { m.SetPacketFrame(pkt, 0, 0, 0) }
+
+// SetPacketFrame is interp.Machine.SetPacketFrame.
+func (m *Machine) SetPacketFrame(buf []byte, data, mac, net int) {
+	m.packet, m.pktData, m.pktMAC, m.pktNet = buf, data, mac, net
+	m.view.SetPacketFrame(buf, data, mac, net)
+}
+
+// TailCall makes the running helper's program continue as target once
+// the helper returns; false when the run used up its tail calls.
+func (m *Machine) TailCall(target *Program) bool {
+	if m.tails >= interp.MaxTailCalls {
+		return false
+	}
+	m.tails++
+	m.tail = target
+	return true
+}
+
+// fillBounds writes the inline check's table: per access kind and size,
+// the first regions that allow it; unused slots repeat the stack, which
+// allows every size and both kinds.
+func (m *Machine) fillBounds() {
+	for kind := 0; kind < 2; kind++ {
+		for si, size := range [4]uint64{1, 2, 4, 8} {
+			slot := 0
+			for _, r := range m.regions {
+				if slot == amd64.Slots {
+					break
+				}
+				if r.size < size || (kind == amd64.BoundWrite && !r.writable) {
+					continue
+				}
+				m.ctx.Bounds[kind][si][slot] = amd64.Bound{Lo: r.lo, Lim: r.size - size}
+				slot++
+			}
+			for ; slot < amd64.Slots; slot++ {
+				m.ctx.Bounds[kind][si][slot] = m.ctx.Bounds[kind][si][0]
+			}
+		}
+	}
+}

@@ -1,0 +1,128 @@
+//go:build amd64 && unix
+
+// Package jit runs eBPF programs as x86-64 machine code, with the
+// interpreter's results: the same RFC 9669 semantics, region-checked
+// memory, budget and errors (*interp.RuntimeError). Native code never
+// calls Go: helper calls, checks it cannot do inline and errors are exits
+// to a Go loop (run.go), which handles them and re-enters.
+package jit
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit/amd64"
+	"github.com/gbpf/gbpf/internal/jit/execmem"
+)
+
+// Options configure a Program, as interp.Options do, plus what the
+// verifier proved.
+type Options struct {
+	Budget  uint64                  // executed instructions per run; 0: interp.DefaultBudget
+	Helpers map[int32]interp.Helper // by id
+	// Safe marks per slot memory accesses a verifier proved in bounds, so
+	// their run-time check is left out.
+	Safe []bool
+}
+
+// Available reports whether this process can run JIT code; the error says
+// why not, and callers fall back to the interpreter.
+func Available() error { return execmem.Available() }
+
+// Program is a compiled program, ready to run any number of times from
+// any number of goroutines, until Close.
+type Program struct {
+	insns   asm.Instructions
+	comp    *amd64.Compiled
+	code    *execmem.Code
+	view    *interp.Program // gives helpers their *interp.Machine memory view
+	helpers map[int32]interp.Helper
+	budget  uint64
+
+	entry, start, finish uintptr
+	machines             sync.Pool
+}
+
+// New validates and compiles insns.
+func New(insns asm.Instructions, opts *Options) (*Program, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	view, err := interp.New(insns, &interp.Options{Budget: opts.Budget, Helpers: opts.Helpers})
+	if err != nil {
+		return nil, err
+	}
+	insns = append(asm.Instructions(nil), insns...)
+	comp, err := amd64.Compile(insns, amd64.Options{Safe: opts.Safe})
+	if err != nil {
+		return nil, err
+	}
+	code, err := execmem.New(comp.Code)
+	if err != nil {
+		return nil, err
+	}
+	p := &Program{insns: insns, comp: comp, code: code, view: view, helpers: opts.Helpers, budget: opts.Budget}
+	if p.budget == 0 {
+		p.budget = interp.DefaultBudget
+	}
+	base := code.Addr()
+	p.entry, p.start, p.finish = base+uintptr(comp.Entry), base+uintptr(comp.Start), base+uintptr(comp.Finish)
+	p.machines.New = func() any {
+		m, err := newMachine()
+		if err != nil {
+			return err
+		}
+		return m
+	}
+	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)
+	return p, nil
+}
+
+// Close releases the machine code. No run of p may be in progress.
+func (p *Program) Close() error { return p.code.Close() }
+
+// Code returns the compiled machine code and the offset of each slot's
+// code in it (for disassembly next to the BPF instructions).
+func (p *Program) Code() (code []byte, pcOffsets []int) {
+	return p.comp.Code, p.comp.PCOffsets
+}
+
+// Run executes the program once with the bpf_conformance calling
+// convention, as interp.Program.Run does.
+func (p *Program) Run(mem []byte) (uint64, error) {
+	m, err := p.Machine()
+	if err != nil {
+		return 0, err
+	}
+	defer p.Release(m)
+	var r1 uint64
+	if len(mem) > 0 {
+		r1 = m.AddRegion(mem, true, "memory")
+		m.SetPacket(mem)
+	}
+	return m.Run(r1, uint64(len(mem)))
+}
+
+// Machine returns a machine ready for one run of p (see interp.Program.Machine).
+func (p *Program) Machine() (*Machine, error) {
+	switch v := p.machines.Get().(type) {
+	case *Machine:
+		v.reset(p)
+		return v, nil
+	case error:
+		return nil, fmt.Errorf("jit: machine: %w", v)
+	}
+	panic("unreachable")
+}
+
+// Release returns m to p's pool.
+func (p *Program) Release(m *Machine) {
+	m.release()
+	p.machines.Put(m)
+}
