@@ -171,6 +171,18 @@ func testRun(fd int, typ ebpf.ProgramType, data []byte, outSize int, ctx []byte,
 		return RunResult{}, err
 	}
 	defer unpin()
+	// A signal (Go's preemption signal, SIGURG, most often) interrupts a
+	// repeated test run part way, after the program already ran some
+	// times and changed its maps; retrying would run it too often. With
+	// signals blocked on this (locked) thread the kernel finishes the run,
+	// and the process's signals go to its other threads meanwhile.
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &all, &old); err == nil {
+		defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	}
 	var errno syscall.Errno
 	for tries := 0; ; tries++ {
 		_, _, errno = unix.Syscall(unix.SYS_BPF, bpfProgTestRun, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
@@ -178,7 +190,7 @@ func testRun(fd int, typ ebpf.ProgramType, data []byte, outSize int, ctx []byte,
 		runtime.KeepAlive(out)
 		runtime.KeepAlive(ctxIn)
 		runtime.KeepAlive(ctxOut)
-		if errno == unix.EINTR && tries < maxEINTR {
+		if errno == unix.EINTR && tries < maxEINTR && repeat <= 1 {
 			continue
 		}
 		break
