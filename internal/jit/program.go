@@ -43,8 +43,18 @@ type Program struct {
 	budget  uint64
 
 	entry, start, finish uintptr
-	machines             sync.Pool
 }
+
+// machines are shared by all programs: a machine's memory (stacks and
+// Context) does not depend on the program, and mapping it is the costly
+// part of a first run.
+var machines = sync.Pool{New: func() any {
+	m, err := newMachine()
+	if err != nil {
+		return err
+	}
+	return m
+}}
 
 // New validates and compiles insns.
 func New(insns asm.Instructions, opts *Options) (*Program, error) {
@@ -73,13 +83,6 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	}
 	base := code.Addr()
 	p.entry, p.start, p.finish = base+uintptr(comp.Entry), base+uintptr(comp.Start), base+uintptr(comp.Finish)
-	p.machines.New = func() any {
-		m, err := newMachine()
-		if err != nil {
-			return err
-		}
-		return m
-	}
 	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)
 	return p, nil
 }
@@ -111,7 +114,7 @@ func (p *Program) Run(mem []byte) (uint64, error) {
 
 // Machine returns a machine ready for one run of p (see interp.Program.Machine).
 func (p *Program) Machine() (*Machine, error) {
-	switch v := p.machines.Get().(type) {
+	switch v := machines.Get().(type) {
 	case *Machine:
 		v.reset(p)
 		return v, nil
@@ -124,5 +127,5 @@ func (p *Program) Machine() (*Machine, error) {
 // Release returns m to p's pool.
 func (p *Program) Release(m *Machine) {
 	m.release()
-	p.machines.Put(m)
+	machines.Put(m)
 }

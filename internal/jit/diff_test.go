@@ -1,0 +1,70 @@
+package jit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/interp"
+)
+
+// outcome is what a run produced: r0, the error text and the memory after.
+type outcome struct {
+	r0  uint64
+	err error
+	mem []byte
+}
+
+func (o outcome) String() string {
+	return fmt.Sprintf("r0=%#x err=%v mem=% x", o.r0, o.err, o.mem)
+}
+
+func runInterp(insns asm.Instructions, mem []byte, opts *interp.Options) outcome {
+	p, err := interp.New(insns, opts)
+	if err != nil {
+		return outcome{err: err}
+	}
+	mem = bytes.Clone(mem)
+	r0, err := p.Run(mem)
+	return outcome{r0, err, mem}
+}
+
+func runJIT(insns asm.Instructions, mem []byte, opts *interp.Options) outcome {
+	var o Options
+	if opts != nil {
+		o.Budget, o.Helpers = opts.Budget, opts.Helpers
+	}
+	p, err := New(insns, &o)
+	if err != nil {
+		return outcome{err: err}
+	}
+	defer p.Close()
+	mem = bytes.Clone(mem)
+	r0, err := p.Run(mem)
+	return outcome{r0, err, mem}
+}
+
+// differ describes how the JIT's outcome differs from the interpreter's,
+// or returns "" when they agree. Addresses in error texts differ between
+// engines only through the stack, which both place in their own memory,
+// so errors compare by instruction, kind and access size.
+func differ(want, got outcome) string {
+	if want.r0 != got.r0 || !bytes.Equal(want.mem, got.mem) || (want.err == nil) != (got.err == nil) {
+		return fmt.Sprintf("interpreter: %v\njit:         %v", want, got)
+	}
+	if want.err == nil {
+		return ""
+	}
+	var we, ge *interp.RuntimeError
+	if !errors.As(want.err, &we) || !errors.As(got.err, &ge) {
+		if want.err.Error() != got.err.Error() {
+			return fmt.Sprintf("interpreter error: %v\njit error:         %v", want.err, got.err)
+		}
+		return ""
+	}
+	if we.PC != ge.PC || !errors.Is(ge, we.Err) || we.Size != ge.Size || we.Detail != ge.Detail {
+		return fmt.Sprintf("interpreter error: %v\njit error:         %v", want.err, got.err)
+	}
+	return ""
+}
