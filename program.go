@@ -89,6 +89,13 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec) (*Program, error) {
 		pair := asm.LoadImm64(insns[r.Slot].Dst, addr)
 		insns[r.Slot], insns[r.Slot+1] = pair[0], pair[1]
 	}
+	for _, k := range lp.Kfuncs {
+		id, ok := env.Kfuncs[k.Name]
+		if !ok {
+			return nil, &UnsupportedHelperError{Program: ps.Name, PC: k.Slot, Source: lp.SourceLine(k.Slot), Helper: "kernel function " + k.Name}
+		}
+		insns[k.Slot] = asm.Instruction{OpCode: asm.OpCall, Src: asm.CallHelper, Imm: id}
+	}
 	for pc, ins := range insns {
 		if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper {
 			if _, ok := env.Helpers[ins.Imm]; !ok {

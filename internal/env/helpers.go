@@ -72,6 +72,9 @@ var Helpers = map[int32]interp.Helper{
 
 // HelperName is the kernel's name of helper id, e.g. "bpf_map_lookup_elem".
 func HelperName(id int32) string {
+	if name, ok := kfuncName(id); ok {
+		return name
+	}
 	name := casm.BuiltinFunc(id).String()
 	if !strings.HasPrefix(name, "Fn") {
 		return fmt.Sprintf("helper #%d", id)
@@ -896,4 +899,8 @@ func leUint64(b []byte) uint64 {
 
 func putLE32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+func errBadContext(name string) error {
+	return fmt.Errorf("%s needs an XDP or socket buffer context", name)
 }

@@ -133,8 +133,8 @@ func init() {
 
 		{name: "r2_ldrel_tc_mac", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(0, 14, 0)},
 		{name: "r2_ldrel_tc_net", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(0, 20, 1)},
-		{name: "r2_ldrel_tc_tail", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(uint32(len(tcp4) - 14 - 4), 4, 1)},
-		{name: "r2_ldrel_tc_past", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(uint32(len(tcp4) - 14 - 3), 4, 1)},
+		{name: "r2_ldrel_tc_tail", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(uint32(len(tcp4)-14-4), 4, 1)},
+		{name: "r2_ldrel_tc_past", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(uint32(len(tcp4)-14-3), 4, 1)},
 		{name: "r2_ldrel_tc_ffff", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(0xffff, 1, 0)},
 		{name: "r2_ldrel_tc_10000", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(0x10000, 1, 0)},
 		{name: "r2_ldrel_tc_neg", obj: "r2_ldrel.o", prog: "ldrel_tc", data: tcp4, ctx: cbCtx(0xfffffff2, 4, 1)},
@@ -190,17 +190,17 @@ func init() {
 // Round 2 gaps (FINDINGS.md, Round 2): all fixed by the owner while this
 // round ran (commits up to 9e4be78); kept to name them in FINDINGS.md.
 const (
-	gapCsumLevel   = "R2-1 bpf_csum_level keeps no state: INC makes the skb CHECKSUM_UNNECESSARY (level 0..3) and QUERY returns the level; adjust_room without NO_CSUM_RESET resets it"
-	gapEncap       = "R2-2 adjust_room with an L3 encap flag sets skb->encapsulation: a second encap is -EALREADY, change_tail is -ENOTSUPP"
-	gapEncapNoL3   = "R2-3 adjust_room validates the L4/L2 encap flags and the inner MAC length only when an L3 encap flag is set"
-	gapDecapGrow   = "R2-4 adjust_room: decap flags with a positive len_diff are -EINVAL"
-	gapDecapBoth   = "R2-5 adjust_room: both decap flags are -EINVAL before the packet changes; gbpf shrinks it first"
-	gapAdjGSO      = "R2-6 adjust_room on a non-TCP GSO skb (gso_size set in the ctx) is -ENOTSUPP"
-	gapHashNonIP   = "R2-7 get_hash_recalc of a non-IP frame: the kernel's flow hash is never 0"
-	gapHashSW      = "R2-8 get_hash_recalc after set_hash returns the hash set (sw_hash); gbpf recomputes"
-	gapNoncanon    = "R2-9 probe_read_kernel of a non-canonical address: kernel -ERANGE, gbpf -EFAULT"
-	gapProbeUser   = "R2-10 probe_read_user(_str) of a BPF stack (kernel) address: kernel -EFAULT, gbpf reads it"
-	gapCB64        = "R2-11 8-byte loads and stores of __sk_buff.cb fault in gbpf; the kernel allows them"
+	gapCsumLevel = "R2-1 bpf_csum_level keeps no state: INC makes the skb CHECKSUM_UNNECESSARY (level 0..3) and QUERY returns the level; adjust_room without NO_CSUM_RESET resets it"
+	gapEncap     = "R2-2 adjust_room with an L3 encap flag sets skb->encapsulation: a second encap is -EALREADY, change_tail is -ENOTSUPP"
+	gapEncapNoL3 = "R2-3 adjust_room validates the L4/L2 encap flags and the inner MAC length only when an L3 encap flag is set"
+	gapDecapGrow = "R2-4 adjust_room: decap flags with a positive len_diff are -EINVAL"
+	gapDecapBoth = "R2-5 adjust_room: both decap flags are -EINVAL before the packet changes; gbpf shrinks it first"
+	gapAdjGSO    = "R2-6 adjust_room on a non-TCP GSO skb (gso_size set in the ctx) is -ENOTSUPP"
+	gapHashNonIP = "R2-7 get_hash_recalc of a non-IP frame: the kernel's flow hash is never 0"
+	gapHashSW    = "R2-8 get_hash_recalc after set_hash returns the hash set (sw_hash); gbpf recomputes"
+	gapNoncanon  = "R2-9 probe_read_kernel of a non-canonical address: kernel -ERANGE, gbpf -EFAULT"
+	gapProbeUser = "R2-10 probe_read_user(_str) of a BPF stack (kernel) address: kernel -EFAULT, gbpf reads it"
+	gapCB64      = "R2-11 8-byte loads and stores of __sk_buff.cb fault in gbpf; the kernel allows them"
 )
 
 // markGaps marks cases by name as known gaps.
@@ -211,7 +211,6 @@ func markGaps(gaps map[string]string) {
 		}
 	}
 }
-
 
 // dnsQuery is a DNS query for name (dotted) of qtype, with header flags.
 func dnsQuery(id uint16, flags uint16, qtype uint16, labels ...string) []byte {
@@ -339,24 +338,4 @@ func init() {
 		{name: "r2_miss_iter", obj: "r2_miss_misc.o", prog: "iter", data: tcp4},
 		{name: "r2_miss_dynptr", obj: "r2_miss_dynptr.o", prog: "dynptr", data: tcp4},
 	}...)
-}
-
-const (
-	gapMissing = "R2-12 gbpf does not implement "
-	gapKfunc   = "R2-13 kfuncs (open-coded iterators bpf_iter_num_*) are unsupported, and one program calling a kfunc makes every program of the object fail"
-)
-
-
-
-
-func init() {
-	markGaps(map[string]string{
-		"r2_miss_sock_cookie": gapMissing + "bpf_get_socket_uid",
-		"r2_miss_change_type": gapMissing + "bpf_skb_change_type",
-		"r2_miss_classid":     gapMissing + "bpf_get_route_realm",
-		"r2_miss_check_mtu":   gapMissing + "bpf_check_mtu",
-		"r2_miss_dynptr":      gapMissing + "bpf_dynptr_from_mem/read/write",
-		"r2_miss_strtol":      gapKfunc,
-		"r2_miss_iter":        gapKfunc,
-	})
 }

@@ -47,6 +47,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the gbpf binary built for the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if gbpfBin != "" {
+		os.RemoveAll(filepath.Dir(gbpfBin))
+	}
+	os.Exit(code)
+}
+
 func gbpf(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {

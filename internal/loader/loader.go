@@ -40,6 +40,15 @@ type Program struct {
 	Lines []*btf.Line
 	// Funcs names the functions by their first slot, for error messages.
 	Funcs map[int]string
+	// Kfuncs are the slots that call kernel functions, by name; the
+	// collection loader resolves them (their immediates are 0 here).
+	Kfuncs []KfuncCall
+}
+
+// KfuncCall is a call of a kernel function by name.
+type KfuncCall struct {
+	Slot int
+	Name string
 }
 
 // Reloc is a reference from a lddw slot to a map.
@@ -58,7 +67,8 @@ func ConvertProgram(spec *ebpf.ProgramSpec) (*Program, error) {
 		ins := &insns[i]
 		switch {
 		case ins.IsKfuncCall():
-			return nil, fmt.Errorf("program %s: instruction %d calls kernel function %q: %w", spec.Name, i, ins.Reference(), ErrUnsupported)
+			// Marshal would want a BTF id; the name is kept in Kfuncs.
+			ins.Constant = 0
 		case ins.OpCode.IsDWordLoad() && ins.Src == casm.PseudoMapFD && ins.Reference() == "":
 			return nil, fmt.Errorf("program %s: instruction %d loads a map by file descriptor without naming it: %w", spec.Name, i, ErrUnsupported)
 		}
@@ -99,6 +109,9 @@ func ConvertProgram(spec *ebpf.ProgramSpec) (*Program, error) {
 		}
 		if sym := ins.Symbol(); sym != "" {
 			p.Funcs[slot] = sym
+		}
+		if ins.IsKfuncCall() {
+			p.Kfuncs = append(p.Kfuncs, KfuncCall{Slot: slot, Name: ins.Reference()})
 		}
 		if ins.IsLoadFromMap() && ins.Reference() != "" {
 			r := Reloc{Slot: slot, Map: ins.Reference()}

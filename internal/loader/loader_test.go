@@ -78,13 +78,18 @@ func TestConvertProgram(t *testing.T) {
 	}
 }
 
-func TestConvertRejectsKfuncs(t *testing.T) {
+func TestConvertKeepsKfuncNames(t *testing.T) {
 	ps := &ebpf.ProgramSpec{Name: "k", Type: ebpf.XDP, Instructions: casm.Instructions{
+		casm.Mov.Imm(casm.R0, 0),
 		casm.Instruction{OpCode: casm.OpCode(casm.JumpClass).SetJumpOp(casm.Call), Src: casm.PseudoKfuncCall, Constant: -1}.WithReference("bpf_kfunc"),
 		casm.Return(),
 	}}
-	if _, err := ConvertProgram(ps); err == nil || !strings.Contains(err.Error(), "bpf_kfunc") {
-		t.Errorf("kfunc call: %v", err)
+	p, err := ConvertProgram(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Kfuncs) != 1 || p.Kfuncs[0] != (KfuncCall{Slot: 1, Name: "bpf_kfunc"}) {
+		t.Errorf("kfunc calls %+v", p.Kfuncs)
 	}
 }
 
