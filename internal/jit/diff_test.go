@@ -20,14 +20,31 @@ func (o outcome) String() string {
 	return fmt.Sprintf("r0=%#x err=%v mem=% x", o.r0, o.err, o.mem)
 }
 
+// scratch holds a run's memory: both engines run on the same buffer (at
+// the same address, in case a program computes with it), reloaded from
+// the input before each run.
+var scratch []byte
+
+func load(mem []byte) []byte {
+	if len(mem) == 0 {
+		return nil
+	}
+	if cap(scratch) < len(mem) {
+		scratch = make([]byte, len(mem))
+	}
+	buf := scratch[:len(mem)]
+	copy(buf, mem)
+	return buf
+}
+
 func runInterp(insns asm.Instructions, mem []byte, opts *interp.Options) outcome {
 	p, err := interp.New(insns, opts)
 	if err != nil {
 		return outcome{err: err}
 	}
-	mem = bytes.Clone(mem)
-	r0, err := p.Run(mem)
-	return outcome{r0, err, mem}
+	buf := load(mem)
+	r0, err := p.Run(buf)
+	return outcome{r0, err, bytes.Clone(buf)}
 }
 
 func runJIT(insns asm.Instructions, mem []byte, opts *interp.Options) outcome {
@@ -40,9 +57,9 @@ func runJIT(insns asm.Instructions, mem []byte, opts *interp.Options) outcome {
 		return outcome{err: err}
 	}
 	defer p.Close()
-	mem = bytes.Clone(mem)
-	r0, err := p.Run(mem)
-	return outcome{r0, err, mem}
+	buf := load(mem)
+	r0, err := p.Run(buf)
+	return outcome{r0, err, bytes.Clone(buf)}
 }
 
 // differ describes how the JIT's outcome differs from the interpreter's,
@@ -68,3 +85,5 @@ func differ(want, got outcome) string {
 	}
 	return ""
 }
+
+var errFault = errors.New("bad pointer")

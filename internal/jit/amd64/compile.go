@@ -143,7 +143,8 @@ func writesR10(insns asm.Instructions) bool {
 
 // findBlocks marks basic-block leaders with the number of instructions
 // their block executes, which is charged to the budget on entry; this
-// reports budget exhaustion at the same instruction as the interpreter.
+// ends a run that exceeds its budget at the same instruction, with the
+// same memory, as the interpreter.
 func (c *compiler) findBlocks() {
 	n := len(c.insns)
 	lead := make([]bool, n+1)
@@ -153,7 +154,11 @@ func (c *compiler) findBlocks() {
 		if t, ok := ins.JumpTarget(pc); ok { // callback entries too
 			lead[t] = true
 		}
-		if ins.OpCode.IsJump() {
+		// A block also ends after an instruction that can fault, end the
+		// run or change memory: when the budget runs out inside a block,
+		// what the interpreter would still have done before that point
+		// is then pure register work, which an error discards.
+		if ins.OpCode.IsJump() || eventful(ins) {
 			lead[pc+1] = true
 		}
 		if ins.IsLoadImm64() {
@@ -175,6 +180,17 @@ func (c *compiler) findBlocks() {
 		}
 	}
 	c.leaders[at] = count
+}
+
+// eventful reports memory accesses and packet loads.
+func eventful(ins asm.Instruction) bool {
+	switch ins.OpCode.Class() {
+	case asm.ClassLDX, asm.ClassST, asm.ClassSTX:
+		return true
+	case asm.ClassLD:
+		return !ins.IsLoadImm64()
+	}
+	return false
 }
 
 func mem(r Reg, off int32) Mem { return At(r, off) }
