@@ -111,12 +111,12 @@ func randomProgram(code []byte) asm.Instructions {
 		case c == asm.ClassLDX:
 			ins.Imm = 0
 			if b[3]&2 != 0 {
-				ins.Src, ins.Offset = asm.R10, -(off & 0x7f) - 1 // stack
+				ins.Src, ins.Offset = asm.R10, -(off&0x7f)-1 // stack
 			}
 		case c == asm.ClassST:
 			ins.Src = 0
 			if b[3]&2 != 0 {
-				ins.Dst, ins.Offset = asm.R10, -(off & 0x7f) - 1
+				ins.Dst, ins.Offset = asm.R10, -(off&0x7f)-1
 			}
 		case op.Mode() == asm.ModeATOMIC:
 			ins.Imm = atomicOps[int(b[4])%len(atomicOps)]
@@ -127,7 +127,7 @@ func randomProgram(code []byte) asm.Instructions {
 		default: // STX
 			ins.Imm = 0
 			if b[3]&2 != 0 {
-				ins.Dst, ins.Offset = asm.R10, -(off & 0x7f) - 1
+				ins.Dst, ins.Offset = asm.R10, -(off&0x7f)-1
 			}
 		}
 		insns = append(insns, hideR10(ins))

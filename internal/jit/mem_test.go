@@ -102,7 +102,9 @@ func TestCalls(t *testing.T) {
 	}
 	requireJIT(t)
 	opts := &interp.Options{Helpers: map[int32]interp.Helper{
-		1: func(m *interp.Machine, r1, r2, r3, r4, r5 uint64) (uint64, error) { return r1*1000 + r2*100 + r3*10 + r4 + r5<<20, nil },
+		1: func(m *interp.Machine, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+			return r1*1000 + r2*100 + r3*10 + r4 + r5<<20, nil
+		},
 		2: func(m *interp.Machine, r1, r2, _, _, _ uint64) (uint64, error) {
 			b, ok := m.Memory(r1, r2, true)
 			if !ok {
