@@ -1,0 +1,460 @@
+package verifier
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/cilium/ebpf"
+	casm "github.com/cilium/ebpf/asm"
+
+	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/maps"
+)
+
+type argType uint8
+
+const (
+	argNone        argType = iota
+	argAnything            // ARG_ANYTHING
+	argConstMap            // ARG_CONST_MAP_PTR
+	argMapKey              // ARG_PTR_TO_MAP_KEY
+	argMapValue            // ARG_PTR_TO_MAP_VALUE
+	argMapValueOut         // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT (written by the helper)
+	argMem                 // ARG_PTR_TO_MEM (read by the helper), size in the next argument
+	argMemOrNull           // ARG_PTR_TO_MEM | PTR_MAYBE_NULL
+	argMemOut              // ARG_PTR_TO_UNINIT_MEM (written by the helper)
+	argMemOutOrNull
+	argSize       // ARG_CONST_SIZE
+	argSizeOrZero // ARG_CONST_SIZE_OR_ZERO
+	argAllocSize  // ARG_CONST_ALLOC_SIZE_OR_ZERO
+	argCtx        // ARG_PTR_TO_CTX
+	argFunc       // ARG_PTR_TO_FUNC
+	argStackOrNull
+	argSpinLock // ARG_PTR_TO_SPIN_LOCK
+	argAllocMem // ARG_PTR_TO_ALLOC_MEM | OBJ_RELEASE
+	argConstStr // ARG_PTR_TO_CONST_STR
+)
+
+type retType uint8
+
+const (
+	retInteger retType = iota
+	retVoid
+	retMapValueOrNull
+	retAllocMemOrNull
+)
+
+// progClass groups program types by the helpers they may call.
+type progClass uint8
+
+const (
+	pcAll     progClass = 0xff
+	pcXDP     progClass = 1 << 0
+	pcTC      progClass = 1 << 1
+	pcSocket  progClass = 1 << 2
+	pcTracing progClass = 1 << 3 // kprobe, tracepoint, raw_tp, perf_event
+	pcSyscall progClass = 1 << 4
+	pcNet               = pcXDP | pcTC | pcSocket
+)
+
+type proto struct {
+	args      [5]argType
+	ret       retType
+	progs     progClass
+	pktAccess bool // may take packet pointers as memory arguments
+	changes   bool // changes packet data: packet pointers become invalid
+	mapTypes  []maps.Type
+}
+
+func mt(ts ...maps.Type) []maps.Type { return ts }
+
+// helperProtos are the prototypes (include/uapi/linux/bpf.h, the kernel's
+// *_func_proto) of the helpers internal/env implements.
+var helperProtos = map[casm.BuiltinFunc]proto{
+	casm.FnMapLookupElem:        {args: [5]argType{argConstMap, argMapKey}, ret: retMapValueOrNull, progs: pcAll, pktAccess: true},
+	casm.FnMapUpdateElem:        {args: [5]argType{argConstMap, argMapKey, argMapValue, argAnything}, progs: pcAll, pktAccess: true},
+	casm.FnMapDeleteElem:        {args: [5]argType{argConstMap, argMapKey}, progs: pcAll, pktAccess: true},
+	casm.FnMapPushElem:          {args: [5]argType{argConstMap, argMapValue, argAnything}, progs: pcAll, pktAccess: true, mapTypes: mt(maps.Type(ebpf.Queue), maps.Type(ebpf.Stack), maps.Type(ebpf.BloomFilter))},
+	casm.FnMapPopElem:           {args: [5]argType{argConstMap, argMapValueOut}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.Queue), maps.Type(ebpf.Stack))},
+	casm.FnMapPeekElem:          {args: [5]argType{argConstMap, argMapValueOut}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.Queue), maps.Type(ebpf.Stack), maps.Type(ebpf.BloomFilter))},
+	casm.FnMapLookupPercpuElem:  {args: [5]argType{argConstMap, argMapKey, argAnything}, ret: retMapValueOrNull, progs: pcAll, pktAccess: true, mapTypes: mt(maps.Type(ebpf.PerCPUHash), maps.Type(ebpf.PerCPUArray), maps.Type(ebpf.LRUCPUHash))},
+	casm.FnKtimeGetNs:           {progs: pcAll},
+	casm.FnKtimeGetBootNs:       {progs: pcAll},
+	casm.FnKtimeGetCoarseNs:     {progs: pcAll},
+	casm.FnKtimeGetTaiNs:        {progs: pcAll},
+	casm.FnJiffies64:            {progs: pcAll},
+	casm.FnGetPrandomU32:        {progs: pcAll},
+	casm.FnGetSmpProcessorId:    {progs: pcAll},
+	casm.FnGetNumaNodeId:        {progs: pcAll},
+	casm.FnTracePrintk:          {args: [5]argType{argMem, argSize}, progs: pcAll},
+	casm.FnSnprintf:             {args: [5]argType{argMemOutOrNull, argSizeOrZero, argConstStr, argMemOrNull, argSizeOrZero}, progs: pcAll},
+	casm.FnTraceVprintk:         {args: [5]argType{argMem, argSize, argMemOrNull, argSizeOrZero}, progs: pcAll},
+	casm.FnTailCall:             {args: [5]argType{argCtx, argConstMap, argAnything}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.ProgramArray))},
+	casm.FnRingbufOutput:        {args: [5]argType{argConstMap, argMem, argSizeOrZero, argAnything}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.RingBuf))},
+	casm.FnRingbufReserve:       {args: [5]argType{argConstMap, argAllocSize, argAnything}, ret: retAllocMemOrNull, progs: pcAll, mapTypes: mt(maps.Type(ebpf.RingBuf))},
+	casm.FnRingbufSubmit:        {args: [5]argType{argAllocMem, argAnything}, ret: retVoid, progs: pcAll},
+	casm.FnRingbufDiscard:       {args: [5]argType{argAllocMem, argAnything}, ret: retVoid, progs: pcAll},
+	casm.FnRingbufQuery:         {args: [5]argType{argConstMap, argAnything}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.RingBuf))},
+	casm.FnPerfEventOutput:      {args: [5]argType{argCtx, argConstMap, argAnything, argMem, argSizeOrZero}, progs: pcXDP | pcTC | pcSocket | pcTracing, mapTypes: mt(maps.Type(ebpf.PerfEventArray))},
+	casm.FnProbeRead:            {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcTracing},
+	casm.FnProbeReadStr:         {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcTracing},
+	casm.FnProbeReadKernel:      {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
+	casm.FnProbeReadUser:        {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
+	casm.FnProbeReadKernelStr:   {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
+	casm.FnProbeReadUserStr:     {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
+	casm.FnGetCurrentPidTgid:    {progs: pcTracing | pcSyscall},
+	casm.FnGetCurrentUidGid:     {progs: pcTracing | pcSyscall},
+	casm.FnGetCurrentComm:       {args: [5]argType{argMemOut, argSize}, progs: pcTracing | pcSyscall},
+	casm.FnCsumDiff:             {args: [5]argType{argMemOrNull, argSizeOrZero, argMemOrNull, argSizeOrZero, argAnything}, progs: pcXDP | pcTC, pktAccess: true},
+	casm.FnL3CsumReplace:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnL4CsumReplace:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnSkbLoadBytes:         {args: [5]argType{argCtx, argAnything, argMemOut, argSize}, progs: pcTC | pcSocket},
+	casm.FnSkbLoadBytesRelative: {args: [5]argType{argCtx, argAnything, argMemOut, argSize, argAnything}, progs: pcTC | pcSocket},
+	casm.FnSkbStoreBytes:        {args: [5]argType{argCtx, argAnything, argMem, argSize, argAnything}, progs: pcTC, changes: true},
+	casm.FnXdpAdjustHead:        {args: [5]argType{argCtx, argAnything}, progs: pcXDP, changes: true},
+	casm.FnXdpAdjustTail:        {args: [5]argType{argCtx, argAnything}, progs: pcXDP, changes: true},
+	casm.FnXdpAdjustMeta:        {args: [5]argType{argCtx, argAnything}, progs: pcXDP, changes: true},
+	casm.FnXdpGetBuffLen:        {args: [5]argType{argCtx}, progs: pcXDP},
+	casm.FnXdpLoadBytes:         {args: [5]argType{argCtx, argAnything, argMemOut, argSize}, progs: pcXDP},
+	casm.FnXdpStoreBytes:        {args: [5]argType{argCtx, argAnything, argMem, argSize}, progs: pcXDP},
+	casm.FnRedirect:             {args: [5]argType{argAnything, argAnything}, progs: pcXDP | pcTC},
+	casm.FnRedirectMap:          {args: [5]argType{argConstMap, argAnything, argAnything}, progs: pcXDP, mapTypes: mt(maps.Type(ebpf.DevMap), maps.Type(ebpf.DevMapHash), maps.Type(ebpf.CPUMap), maps.Type(ebpf.XSKMap))},
+	casm.FnLoop:                 {args: [5]argType{argAnything, argFunc, argStackOrNull, argAnything}, progs: pcAll},
+	casm.FnForEachMapElem:       {args: [5]argType{argConstMap, argFunc, argStackOrNull, argAnything}, progs: pcAll},
+	casm.FnSpinLock:             {args: [5]argType{argSpinLock}, ret: retVoid, progs: pcXDP | pcTC | pcSocket | pcSyscall},
+	casm.FnSpinUnlock:           {args: [5]argType{argSpinLock}, ret: retVoid, progs: pcXDP | pcTC | pcSocket | pcSyscall},
+	casm.FnStrncmp:              {args: [5]argType{argMem, argSize, argConstStr}, progs: pcAll},
+	casm.FnGetFuncIp:            {args: [5]argType{argCtx}, progs: pcTracing},
+	casm.FnSkbPullData:          {args: [5]argType{argCtx, argAnything}, progs: pcTC, changes: true},
+	casm.FnSetHash:              {args: [5]argType{argCtx, argAnything}, progs: pcTC},
+	casm.FnSetHashInvalid:       {args: [5]argType{argCtx}, ret: retVoid, progs: pcTC},
+	casm.FnCsumUpdate:           {args: [5]argType{argCtx, argAnything}, progs: pcTC},
+	casm.FnCsumLevel:            {args: [5]argType{argCtx, argAnything}, progs: pcTC},
+	casm.FnSkbVlanPush:          {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnSkbVlanPop:           {args: [5]argType{argCtx}, progs: pcTC, changes: true},
+	casm.FnSkbChangeTail:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnGetHashRecalc:        {args: [5]argType{argCtx}, progs: pcTC},
+	casm.FnSkbAdjustRoom:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnSkbChangeProto:       {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
+}
+
+func isCallbackHelper(id int32) bool {
+	return casm.BuiltinFunc(id) == casm.FnLoop || casm.BuiltinFunc(id) == casm.FnForEachMapElem
+}
+
+func (v *verifier) progClass() progClass {
+	switch v.cfg.Type {
+	case ebpf.XDP:
+		return pcXDP
+	case ebpf.SchedCLS, ebpf.SchedACT:
+		return pcTC
+	case ebpf.SocketFilter:
+		return pcSocket
+	case ebpf.Kprobe, ebpf.TracePoint, ebpf.RawTracepoint, ebpf.PerfEvent:
+		return pcTracing
+	case ebpf.Syscall:
+		return pcSyscall
+	}
+	return 0
+}
+
+func helperName(id int32) string {
+	name := casm.BuiltinFunc(id).String()
+	if len(name) > 2 && name[:2] == "Fn" {
+		var b []byte
+		b = append(b, "bpf"...)
+		for i, r := range name[2:] {
+			if r >= 'A' && r <= 'Z' {
+				b = append(b, '_', byte(r+'a'-'A'))
+			} else if r >= '0' && r <= '9' && i > 0 && !(name[2+i-1] >= '0' && name[2+i-1] <= '9') {
+				b = append(b, '_', byte(r))
+			} else {
+				b = append(b, byte(r))
+			}
+		}
+		return string(b)
+	}
+	return "unknown"
+}
+
+type callMeta struct {
+	m       *mapInfo
+	memSize int
+	fn      int
+}
+
+func (v *verifier) callHelper(ins asm.Instruction) {
+	id := ins.Imm
+	name := helperName(id)
+	pr, ok := helperProtos[casm.BuiltinFunc(id)]
+	if !ok {
+		v.reject("gbpf implements only some kernel helpers", "invalid func %s#%d", name, id)
+	}
+	if pr.progs&v.progClass() == 0 {
+		v.reject("", "program of this type cannot use helper %s#%d", name, id)
+	}
+	st := v.st
+	if st.lock != 0 && casm.BuiltinFunc(id) != casm.FnSpinUnlock {
+		v.reject("release the spin lock before calling helpers", "function calls are not allowed while holding a lock")
+	}
+	regs := v.regs()
+	var meta callMeta
+	for i, at := range pr.args {
+		if at == argNone {
+			break
+		}
+		regno := asm.Register(i + 1)
+		r := &regs[regno]
+		if r.t == notInit {
+			v.reject("", "R%d !read_ok", regno)
+		}
+		v.checkArg(ins, pr, i, at, regno, r, &meta)
+	}
+	if meta.m != nil && pr.mapTypes != nil {
+		okType := false
+		for _, t := range pr.mapTypes {
+			if meta.m.spec.Type == t {
+				okType = true
+			}
+		}
+		if !okType {
+			v.reject("", "cannot pass map_type %d into func %s#%d", meta.m.spec.Type, name, id)
+		}
+	}
+	if meta.m != nil && pr.mapTypes == nil {
+		switch maps.Type(meta.m.spec.Type) {
+		case maps.Type(ebpf.RingBuf), maps.Type(ebpf.PerfEventArray), maps.Type(ebpf.ProgramArray), maps.Type(ebpf.Queue), maps.Type(ebpf.Stack), maps.Type(ebpf.BloomFilter):
+			if casm.BuiltinFunc(id) != casm.FnForEachMapElem || true {
+				v.reject("", "cannot pass map_type %d into func %s#%d", meta.m.spec.Type, name, id)
+			}
+		}
+	}
+	// Callbacks: explore the callback as another path entering it.
+	if isCallbackHelper(id) {
+		v.enterCallback(ins, &meta)
+	}
+	if casm.BuiltinFunc(id) == casm.FnSpinLock || casm.BuiltinFunc(id) == casm.FnSpinUnlock {
+		v.spinLock(casm.BuiltinFunc(id) == casm.FnSpinLock)
+	}
+	if pr.changes {
+		st.forEachReg(func(r *reg) {
+			if r.isPkt() || r.t == ptrPacketEnd {
+				r.setUnknown()
+			}
+		})
+	}
+	for r := asm.R1; r <= asm.R5; r++ {
+		regs[r] = reg{}
+	}
+	switch pr.ret {
+	case retInteger:
+		regs[0] = unknownScalar()
+	case retVoid:
+		regs[0] = reg{}
+	case retMapValueOrNull:
+		m := meta.m
+		if m.inner != nil {
+			regs[0] = reg{t: constMap, m: m.inner, maybeNull: true, id: v.newID()}
+		} else {
+			regs[0] = reg{t: ptrMapValue, m: m, maybeNull: true, id: v.newID(), rdonly: m.rdonly}
+		}
+		regs[0].setConstVar(0)
+	case retAllocMemOrNull:
+		rid := v.newID()
+		regs[0] = reg{t: ptrMem, memSize: int32(meta.memSize), maybeNull: true, id: rid, refID: rid}
+		regs[0].setConstVar(0)
+		st.refs = append(st.refs, ref{id: rid, pc: v.pc})
+	}
+	v.trail(fmt.Sprintf("%d: call %s", v.pc, name))
+}
+
+func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, regno asm.Register, r *reg, meta *callMeta) {
+	name := helperName(ins.Imm)
+	isNull := r.isConst() && r.tn.v == 0
+	switch at {
+	case argAnything:
+		if r.t != scalar && v.cfg.Unprivileged {
+			v.reject("", "R%d leaks addr into helper function", regno)
+		}
+	case argConstMap:
+		if r.t != constMap || r.maybeNull {
+			v.reject("", "R%d type=%s expected=map_ptr", regno, typeName(r))
+		}
+		meta.m = r.m
+	case argMapKey, argMapValue, argMapValueOut:
+		if meta.m == nil {
+			v.reject("", "invalid map_ptr to access map->key")
+		}
+		size := int(meta.m.spec.KeySize)
+		if at != argMapKey {
+			size = int(meta.m.spec.ValueSize)
+		}
+		v.checkPtrArg(regno, r, name, pr)
+		v.checkHelperMem(regno, size, at == argMapValueOut, at == argMapValueOut, pr.pktAccess)
+	case argMem, argMemOrNull, argMemOut, argMemOutOrNull:
+		if (at == argMemOrNull || at == argMemOutOrNull) && isNull {
+			return
+		}
+		v.checkPtrArg(regno, r, name, pr)
+		// The size is the next argument.
+		sr := &v.regs()[regno+1]
+		if sr.t == notInit {
+			v.reject("", "R%d !read_ok", regno+1)
+		}
+		if sr.t != scalar {
+			v.reject("", "R%d type=%s expected=scalar", regno+1, typeName(sr))
+		}
+		zeroOK := pr.args[i+1] == argSizeOrZero
+		if sr.smin < 0 {
+			v.reject(hintSize, "R%d min value is negative, either use unsigned or 'var &= const'", regno+1)
+		}
+		if sr.umin == 0 && !zeroOK {
+			v.reject(hintSize, "R%d invalid zero-sized read: u64=[%d,%d]", regno+1, sr.umin, sr.umax)
+		}
+		if sr.umax >= maxVarOff {
+			v.reject(hintSize, "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'", regno+1)
+		}
+		out := at == argMemOut || at == argMemOutOrNull
+		v.checkHelperMem(regno, int(sr.umax), out, out, pr.pktAccess)
+	case argSize, argSizeOrZero:
+		// checked with the memory argument
+	case argAllocSize:
+		if !r.isConst() {
+			v.reject("reserve a constant size (sizeof(struct ...))", "R%d is not a known constant'", regno)
+		}
+		meta.memSize = int(r.tn.v)
+	case argCtx:
+		if r.t != ptrCtx {
+			v.reject("", "R%d type=%s expected=ctx", regno, typeName(r))
+		}
+		if r.off != 0 || !r.varZero() {
+			v.reject("", "dereference of modified ctx ptr R%d off=%d disallowed", regno, r.off)
+		}
+	case argFunc:
+		if r.t != ptrFunc {
+			v.reject("", "R%d type=%s expected=func", regno, typeName(r))
+		}
+		meta.fn = r.target
+	case argStackOrNull:
+		if isNull {
+			return
+		}
+		if r.t != ptrStack {
+			v.reject("", "R%d type=%s expected=fp", regno, typeName(r))
+		}
+	case argSpinLock:
+		if r.t != ptrMapValue || r.maybeNull {
+			v.reject(hintNull, "R%d type=%s expected=map_value", regno, typeName(r))
+		}
+		if !r.varZero() {
+			v.reject("", "R%d doesn't have constant offset. bpf_spin_lock has to be at the constant offset", regno)
+		}
+		if r.m.spinLockOff < 0 {
+			v.reject("", "map '%s' has no valid bpf_spin_lock", r.m.name)
+		}
+		if int(r.off) != r.m.spinLockOff {
+			v.reject("", "off %d doesn't point to 'struct bpf_spin_lock' that is at %d", r.off, r.m.spinLockOff)
+		}
+		meta.m = nil
+	case argAllocMem:
+		if r.t != ptrMem || r.refID == 0 || r.maybeNull {
+			v.reject(hintNull, "R%d type=%s expected=ringbuf_mem", regno, typeName(r))
+		}
+		if r.off != 0 || !r.varZero() {
+			v.reject("", "R%d must have zero offset when passed to release func", regno)
+		}
+		v.release(v.st, r.refID, true)
+	case argConstStr:
+		if r.t != ptrMapValue || !r.rdonly {
+			v.reject("put the format string in a const global (.rodata)", "R%d does not point to a readonly map'", regno)
+		}
+		if !r.varZero() {
+			v.reject("", "R%d is not a constant address'", regno)
+		}
+	}
+}
+
+func (v *verifier) checkPtrArg(regno asm.Register, r *reg, name string, pr proto) {
+	if r.maybeNull {
+		v.reject(hintNull, "R%d type=%s expected=fp, pkt, pkt_meta, map_key, map_value, mem", regno, typeName(r))
+	}
+	switch r.t {
+	case ptrStack, ptrMapValue, ptrMapKey, ptrMem, ptrPacket, ptrPacketMeta:
+	default:
+		v.reject("", "R%d type=%s expected=fp, pkt, pkt_meta, map_key, map_value, mem", regno, typeName(r))
+	}
+}
+
+// release drops the reference id: registers holding it become unusable.
+func (v *verifier) release(st *state, id uint32, must bool) {
+	found := false
+	for i, r := range st.refs {
+		if r.id == id {
+			st.refs = append(st.refs[:i:i], st.refs[i+1:]...)
+			found = true
+			break
+		}
+	}
+	if !found && must {
+		v.reject("", "reference has not been acquired before")
+	}
+	st.forEachReg(func(r *reg) {
+		if r.refID == id {
+			r.setUnknown()
+		}
+	})
+}
+
+func (v *verifier) spinLock(lock bool) {
+	st := v.st
+	r1 := v.regs()[1]
+	if lock {
+		if st.lock != 0 {
+			v.reject("", "Locks acquired at id %d, cannot acquire another lock", st.lock)
+		}
+		st.lock = r1.id + 1
+		st.lockM = r1.m
+		return
+	}
+	if st.lock == 0 {
+		v.reject("", "bpf_spin_unlock without taking a lock")
+	}
+	if st.lockM != r1.m {
+		v.reject("", "bpf_spin_unlock of different lock")
+	}
+	st.lock, st.lockM = 0, nil
+}
+
+// enterCallback queues a path that runs the callback once from the
+// current state; its exit comes back to this call, which may run it again.
+func (v *verifier) enterCallback(ins asm.Instruction, meta *callMeta) {
+	st := v.st
+	if len(st.frames) >= maxCallFrames {
+		v.reject("", "the call stack of %d frames is too deep", len(st.frames)+1)
+	}
+	caller := st.cur()
+	cb := st.clone()
+	nf := &frame{callsite: v.pc, subprog: v.subAt[meta.fn], callback: true}
+	nf.regs[10] = reg{t: ptrStack, frame: len(st.frames)}
+	nf.regs[10].setConstVar(0)
+	switch casm.BuiltinFunc(ins.Imm) {
+	case casm.FnLoop:
+		nf.regs[1] = unknownScalar()
+		nf.regs[1].umax = math.MaxUint32
+		nf.regs[1].sync()
+		nf.regs[2] = caller.regs[3]
+	case casm.FnForEachMapElem:
+		m := caller.regs[1].m
+		nf.regs[1] = reg{t: constMap, m: m}
+		nf.regs[1].setConstVar(0)
+		nf.regs[2] = reg{t: ptrMapKey, m: m}
+		nf.regs[2].setConstVar(0)
+		nf.regs[3] = reg{t: ptrMapValue, m: m, rdonly: m.rdonly}
+		nf.regs[3].setConstVar(0)
+		nf.regs[4] = caller.regs[3]
+		nf.regs[5] = reg{}
+	}
+	cb.frames = append(cb.frames, nf)
+	cb.path = &pathNode{prev: cb.path, text: fmt.Sprintf("%d: enter callback %s", v.pc, v.subprogs[v.subAt[meta.fn]].name)}
+	v.push(cb, meta.fn)
+}

@@ -1,0 +1,407 @@
+package verifier
+
+import (
+	"github.com/gbpf/gbpf/asm"
+)
+
+const (
+	hintNull  = "check the pointer bpf_map_lookup_elem (or another *_or_null helper) returned against NULL before using it: if (!p) return ...;"
+	hintPkt   = "compare the pointer plus the access size against data_end first: if (data + off + size > data_end) return ...;"
+	hintBound = "bound the variable first: if (idx >= N) return ...; or mask it: idx &= N-1 (an unsigned variable cannot go negative)"
+	hintSize  = "bound the size with a check the verifier can follow, e.g. if (len > sizeof(buf)) len = sizeof(buf); or len &= (sizeof(buf)-1)"
+	hintStack = "initialise the stack variable before reading it or passing it to a helper (e.g. = {} or __builtin_memset)"
+	hintRef   = "every path must end the ring buffer record with bpf_ringbuf_submit or bpf_ringbuf_discard (including error paths)"
+)
+
+func (v *verifier) load(ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	v.readReg(ins.Src)
+	val := v.access(ins.Src, int(ins.Offset), size, false, nil)
+	if ins.OpCode.Mode() == asm.ModeMEMSX && val.t == scalar {
+		if val.isConst() {
+			c := val.tn.v
+			switch size {
+			case 1:
+				c = uint64(int64(int8(c)))
+			case 2:
+				c = uint64(int64(int16(c)))
+			case 4:
+				c = uint64(int64(int32(c)))
+			}
+			val = scalarConst(c)
+		} else {
+			val = unknownScalar()
+			if size < 8 {
+				val.smin, val.smax = -(1 << (8*size - 1)), 1<<(8*size-1)-1
+				val.sync()
+			}
+		}
+	}
+	*v.writeReg(ins.Dst) = val
+}
+
+func (v *verifier) store(ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	v.readReg(ins.Dst)
+	var val reg
+	if ins.OpCode.Class() == asm.ClassSTX {
+		val = *v.readReg(ins.Src)
+	} else {
+		val = scalarConst(uint64(int64(ins.Imm)))
+		if size < 8 {
+			val = scalarConst(uint64(int64(ins.Imm)) & (1<<(8*size) - 1))
+		}
+	}
+	v.access(ins.Dst, int(ins.Offset), size, true, &val)
+}
+
+func (v *verifier) atomic(ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	if size != 4 && size != 8 {
+		v.reject("", "invalid atomic operand size")
+	}
+	dst := v.readReg(ins.Dst)
+	src := v.readReg(ins.Src)
+	if src.t != scalar && v.cfg.Unprivileged {
+		v.reject("", "R%d leaks addr into mem", ins.Src)
+	}
+	switch dst.t {
+	case ptrStack, ptrMapValue, ptrMem:
+	default:
+		v.reject("", "BPF_ATOMIC stores into R%d %s is not allowed", ins.Dst, typeName(dst))
+	}
+	if ins.Imm == asm.AtomicCmpXchg {
+		v.readReg(asm.R0)
+	}
+	if (int64(dst.off)+int64(ins.Offset)+int64(dst.tn.v))%int64(size) != 0 || !dst.tn.isConst() && dst.tn.v&uint64(size-1) != 0 {
+		v.reject("", "misaligned access off %d size %d", int(dst.off)+int(ins.Offset), size)
+	}
+	fetch := ins.Imm&asm.AtomicFetch != 0
+	if fetch {
+		v.access(ins.Dst, int(ins.Offset), size, false, nil)
+	}
+	x := unknownScalar()
+	v.access(ins.Dst, int(ins.Offset), size, true, &x)
+	if fetch {
+		r := unknownScalar()
+		if size == 4 {
+			r.zext32bits()
+		}
+		if ins.Imm == asm.AtomicCmpXchg {
+			*v.writeReg(asm.R0) = r
+		} else {
+			*v.writeReg(ins.Src) = r
+		}
+	}
+}
+
+func (r *reg) zext32bits() {
+	r.umax = 0xffffffff
+	r.sync()
+}
+
+// sizedUnknown is what a load of size bytes of unknown memory gives.
+func sizedUnknown(size int) reg {
+	r := unknownScalar()
+	if size < 8 {
+		r.umax = 1<<(8*size) - 1
+		r.sync()
+	}
+	return r
+}
+
+// access checks a load (val nil) or store of size bytes at regno+off and
+// returns the loaded value.
+func (v *verifier) access(regno asm.Register, off, size int, write bool, val *reg) reg {
+	p := v.regs()[regno]
+	what := "read from"
+	if write {
+		what = "write to"
+	}
+	if write && val != nil && val.t != scalar && v.cfg.Unprivileged && p.t != ptrStack {
+		v.reject("", "R%d leaks addr into mem", regno)
+	}
+	if p.maybeNull && p.t != scalar {
+		v.reject(hintNull, "R%d invalid mem access '%s'", regno, typeName(&p))
+	}
+	switch p.t {
+	case ptrStack:
+		return v.stackAccess(regno, &p, off, size, write, val)
+	case ptrMapValue:
+		if write && p.rdonly {
+			v.reject("", "write into map forbidden, value_size=%d off=%d size=%d", p.m.spec.ValueSize, int(p.off)+off, size)
+		}
+		v.checkMapValue(regno, &p, off, size, false)
+		return v.loadedValue(&p, off, size)
+	case ptrMapKey:
+		if write {
+			v.reject("", "write to change key R%d not allowed", regno)
+		}
+		v.checkRegion(regno, &p, off, size, int(p.m.spec.KeySize), "map key")
+		return sizedUnknown(size)
+	case ptrMem:
+		if write && p.rdonly {
+			v.reject("", "R%d cannot write into %s", regno, typeName(&p))
+		}
+		if p.maybeNull {
+			v.reject(hintNull, "R%d invalid mem access '%s'", regno, typeName(&p))
+		}
+		v.checkRegion(regno, &p, off, size, int(p.memSize), "memory")
+		return sizedUnknown(size)
+	case ptrCtx:
+		return v.ctxAccess(regno, &p, off, size, write, val)
+	case ptrPacket, ptrPacketMeta:
+		if write && !v.pktWritable() {
+			v.reject("", "cannot write into packet")
+		}
+		if !v.pktReadable() {
+			v.reject("", "cannot read packet")
+		}
+		v.checkPacket(regno, &p, off, size)
+		return sizedUnknown(size)
+	}
+	hint := ""
+	if p.maybeNull {
+		hint = hintNull
+	} else if p.t == scalar {
+		hint = "only pointers the verifier tracks (context, stack, map values, packet after a data_end check) can be dereferenced; a pointer invalidated by a helper that changes the packet must be reloaded"
+	}
+	_ = what
+	v.reject(hint, "R%d invalid mem access '%s'", regno, typeName(&p))
+	return reg{}
+}
+
+// checkRegion checks [off, off+size) of a sized region with a variable offset.
+func (v *verifier) checkRegion(regno asm.Register, p *reg, off, size, limit int, what string) {
+	if p.smin < 0 {
+		v.reject(hintBound, "R%d min value is negative, either use unsigned index or do a if (index >=0) check.", regno)
+	}
+	lo := int64(p.off) + int64(off) + p.smin
+	if lo < 0 || lo+int64(size) > int64(limit) {
+		v.reject("", "invalid access to %s, mem_size=%d off=%d size=%d", what, limit, lo, size)
+	}
+	if p.umax >= maxVarOff {
+		v.reject(hintBound, "R%d unbounded memory access, make sure to bounds check any such access", regno)
+	}
+	hi := int64(p.off) + int64(off) + int64(p.umax) + int64(size)
+	if hi > int64(limit) {
+		v.reject(hintBound, "invalid access to %s, mem_size=%d off=%d size=%d (R%d max value is outside of the allowed memory range)", what, limit, int64(p.off)+int64(off)+int64(p.umax), size, regno)
+	}
+}
+
+func (v *verifier) checkMapValue(regno asm.Register, p *reg, off, size int, zeroOK bool) {
+	vs := int(p.m.spec.ValueSize)
+	if p.smin < 0 {
+		v.reject(hintBound, "R%d min value is negative, either use unsigned index or do a if (index >=0) check.", regno)
+	}
+	lo := int64(p.off) + int64(off) + p.smin
+	if lo < 0 || lo+int64(size) > int64(vs) {
+		v.reject("", "invalid access to map value, value_size=%d off=%d size=%d", vs, lo, size)
+	}
+	if p.umax >= maxVarOff {
+		v.reject(hintBound, "R%d unbounded memory access, make sure to bounds check any such access", regno)
+	}
+	hi := int64(p.off) + int64(off) + int64(p.umax)
+	if hi+int64(size) > int64(vs) {
+		v.reject(hintBound, "R%d max value is outside of the allowed memory range: invalid access to map value, value_size=%d off=%d size=%d", regno, vs, hi, size)
+	}
+	if sl := p.m.spinLockOff; sl >= 0 && size > 0 {
+		if lo < int64(sl)+4 && hi+int64(size) > int64(sl) {
+			v.reject("", "bpf_spin_lock cannot be accessed directly by load/store")
+		}
+	}
+}
+
+func (v *verifier) loadedValue(p *reg, off, size int) reg {
+	return sizedUnknown(size)
+}
+
+func (v *verifier) checkPacket(regno asm.Register, p *reg, off, size int) {
+	if p.smin < 0 {
+		v.reject(hintBound, "R%d min value is negative, either use unsigned index or do a if (index >=0) check.", regno)
+	}
+	o := int(p.off) + off
+	if o < 0 || o+size > int(p.rng) {
+		v.reject(hintPkt, "invalid access to packet, off=%d size=%d, R%d(id=%d,off=%d,r=%d): R%d offset is outside of the packet", o, size, regno, p.id, p.off, p.rng, regno)
+	}
+}
+
+func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write bool, val *reg) reg {
+	f := v.st.frames[p.frame]
+	if !p.varZero() {
+		lo := int64(p.off) + int64(off) + p.smin
+		hi := int64(p.off) + int64(off) + p.smax + int64(size)
+		if p.smin == p.smax && false {
+			_ = hi
+		}
+		if p.smin < -maxStack || p.smax > maxStack || lo < -maxStack || hi > 0 {
+			v.reject(hintBound, "invalid variable-offset %s stack R%d var_off=(%#x; %#x) off=%d size=%d", map[bool]string{true: "write to", false: "read from"}[write], regno, p.tn.v, p.tn.m, int(p.off)+off, size)
+		}
+		f.grow(int(lo))
+		v.noteDepth(p.frame, int(lo))
+		for o := int(lo); o < int(hi); o++ {
+			s, b := f.byteAt(o)
+			if write {
+				if s.isSpill() {
+					s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
+				}
+				s.kinds[b] = stMisc
+			} else if s.isSpill() && s.spill.t != scalar && v.cfg.Unprivileged {
+				v.reject("", "invalid read from stack R%d var_off", regno)
+			}
+		}
+		return sizedUnknown(size)
+	}
+	o := int(p.off) + off
+	if o < -maxStack || o+size > 0 {
+		what := "read from"
+		if write {
+			what = "write to"
+		}
+		v.reject("", "invalid %s stack R%d off=%d size=%d", what, regno, o, size)
+	}
+	if o%size != 0 {
+		v.reject("", "misaligned stack access off %d+%d size %d", p.off, off, size)
+	}
+	f.grow(o)
+	v.noteDepth(p.frame, o)
+	s, b := f.byteAt(o)
+	if write {
+		if val.t != scalar && size != 8 {
+			v.reject("", "invalid size of register spill")
+		}
+		if size == 8 {
+			s.spill = *val
+			s.spillSize = 8
+			s.kinds = [8]slotKind{stSpill, stSpill, stSpill, stSpill, stSpill, stSpill, stSpill, stSpill}
+			return reg{}
+		}
+		if b == 0 && val.t == scalar && val.umax < 1<<(8*size) {
+			// A narrow scalar spill keeps its value (the kernel's
+			// save_register_state with size < 8).
+			if s.isSpill() {
+				s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
+			}
+			s.spill = *val
+			s.spillSize = size
+			for i := 0; i < size; i++ {
+				s.kinds[i] = stSpill
+			}
+			return reg{}
+		}
+		if s.isSpill() {
+			s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
+			s.spill = reg{}
+		}
+		k := stMisc
+		if val.isConst() && val.tn.v == 0 {
+			k = stZero
+		}
+		for i := 0; i < size; i++ {
+			s.kinds[b+i] = k
+		}
+		return reg{}
+	}
+	if s.isSpill() && s.spillSize < 8 && !(b == 0 && size == s.spillSize) {
+		return sizedUnknown(size)
+	}
+	if s.isSpill() {
+		if size == s.spillSize && b == 0 {
+			return s.spill
+		}
+		if s.spill.t != scalar {
+			v.reject("", "invalid size of register fill")
+		}
+		if s.spill.isConst() {
+			c := s.spill.tn.v >> (8 * uint(b))
+			return scalarConst(c & (1<<(8*size) - 1))
+		}
+		return sizedUnknown(size)
+	}
+	zero := true
+	for i := 0; i < size; i++ {
+		switch s.kinds[b+i] {
+		case stZero:
+		case stInvalid:
+			zero = false
+			if v.cfg.Unprivileged {
+				v.reject(hintStack, "invalid read from stack R%d off %d+%d size %d", regno, p.off, off, size)
+			}
+		default:
+			zero = false
+		}
+	}
+	if zero {
+		return scalarConst(0)
+	}
+	return sizedUnknown(size)
+}
+
+func (v *verifier) noteDepth(frame, off int) {
+	sp := v.st.frames[frame].subprog
+	if -off > v.depths[sp] {
+		v.depths[sp] = -off
+	}
+}
+
+// checkHelperMem checks that a helper may read (or write) size bytes
+// from the pointer in regno.
+func (v *verifier) checkHelperMem(regno asm.Register, size int, write, uninit bool, pktOK bool) {
+	p := v.regs()[regno]
+	if size == 0 {
+		return
+	}
+	switch p.t {
+	case ptrStack:
+		f := v.st.frames[p.frame]
+		lo := int64(p.off) + p.smin
+		hi := int64(p.off) + p.smax + int64(size)
+		if !p.varZero() && (p.smin < -maxStack || p.smax > 0) || lo < -maxStack || hi > 0 {
+			v.reject("", "invalid indirect access to stack R%d off=%d size=%d", regno, lo, size)
+		}
+		f.grow(int(lo))
+		v.noteDepth(p.frame, int(lo))
+		for o := int(lo); o < int(hi); o++ {
+			s, b := f.byteAt(o)
+			if write {
+				if s.isSpill() {
+					s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
+					s.spill = reg{}
+				}
+				s.kinds[b] = stMisc
+				continue
+			}
+			if s.kinds[b] == stInvalid && v.cfg.Unprivileged {
+				v.reject(hintStack, "invalid indirect read from stack R%d off %d+%d size %d", regno, lo, o-int(lo), size)
+			}
+			if s.isSpill() && s.spill.t != scalar && v.cfg.Unprivileged {
+				v.reject("", "R%d leaks addr into helper function", regno)
+			}
+		}
+	case ptrMapValue:
+		if write && p.rdonly {
+			v.reject("", "write into map forbidden")
+		}
+		v.checkMapValue(regno, &p, 0, size, true)
+	case ptrMapKey:
+		if write {
+			v.reject("", "R%d cannot write into map key", regno)
+		}
+		v.checkRegion(regno, &p, 0, size, int(p.m.spec.KeySize), "map key")
+	case ptrMem:
+		if write && p.rdonly {
+			v.reject("", "R%d cannot write into %s", regno, typeName(&p))
+		}
+		v.checkRegion(regno, &p, 0, size, int(p.memSize), "memory")
+	case ptrPacket, ptrPacketMeta:
+		if !pktOK || !v.pktReadable() {
+			v.reject("copy the packet bytes to the stack first (or use a helper that takes packet pointers)", "helper access to the packet is not allowed")
+		}
+		if write && !v.pktWritable() {
+			v.reject("", "cannot write into packet")
+		}
+		v.checkPacket(regno, &p, 0, size)
+	default:
+		v.reject("", "R%d type=%s expected=fp, pkt, pkt_meta, map_key, map_value, mem", regno, typeName(&p))
+	}
+}

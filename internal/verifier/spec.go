@@ -1,0 +1,57 @@
+package verifier
+
+import (
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/gbpf/gbpf/internal/maps"
+)
+
+// ConfigFor builds the configuration for verifying prog of a collection:
+// its type, the collection's maps (with the fix-ups libbpf and cilium/ebpf
+// apply before creating them), their spin lock offsets from BTF, and the
+// read-only data sections.
+func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
+	cfg := &Config{Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}}
+	for name, ms := range spec.Maps {
+		cfg.Maps[name] = mapSpec(ms)
+		if off, ok := spinLockOffset(ms.Value); ok {
+			cfg.SpinLocks[name] = off
+		}
+		if strings.HasPrefix(name, ".rodata") || ms.Flags&(1<<7) != 0 {
+			cfg.ReadOnly[name] = true
+		}
+	}
+	return cfg
+}
+
+func mapSpec(ms *ebpf.MapSpec) *maps.Spec {
+	s := &maps.Spec{Name: ms.Name, Type: maps.Type(ms.Type), KeySize: ms.KeySize, ValueSize: ms.ValueSize, MaxEntries: ms.MaxEntries, Flags: ms.Flags}
+	switch ms.Type {
+	case ebpf.PerfEventArray:
+		s.KeySize, s.ValueSize = 4, 4
+	case ebpf.ArrayOfMaps, ebpf.HashOfMaps:
+		s.ValueSize = 4
+		if ms.InnerMap != nil {
+			s.InnerMap = mapSpec(ms.InnerMap)
+		}
+	}
+	return s
+}
+
+// spinLockOffset finds a struct bpf_spin_lock member at the top level of
+// a map's value type.
+func spinLockOffset(t btf.Type) (int, bool) {
+	st, ok := btf.UnderlyingType(t).(*btf.Struct)
+	if !ok {
+		return 0, false
+	}
+	for _, m := range st.Members {
+		if s, ok := btf.UnderlyingType(m.Type).(*btf.Struct); ok && s.Name == "bpf_spin_lock" {
+			return int(m.Offset.Bytes()), true
+		}
+	}
+	return 0, false
+}

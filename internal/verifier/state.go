@@ -1,0 +1,343 @@
+package verifier
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Stack byte kinds (the kernel's STACK_*).
+type slotKind uint8
+
+const (
+	stInvalid slotKind = iota
+	stSpill
+	stMisc
+	stZero
+)
+
+const (
+	maxStack      = 512
+	slotSize      = 8
+	maxCallFrames = 8
+)
+
+// slot is 8 bytes of stack: fp-8*(i+1) .. fp-8*i for slot i.
+type slot struct {
+	kinds     [slotSize]slotKind
+	spill     reg // the spilled register when kinds start with stSpill
+	spillSize int // bytes the spill covers (8, or less for narrow scalars)
+}
+
+func (s *slot) isSpill() bool { return s.kinds[0] == stSpill }
+
+type frame struct {
+	regs     [11]reg
+	stack    []slot
+	callsite int // slot of the call that created the frame; -1 for main
+	subprog  int
+	callback bool // a callback of bpf_loop or bpf_for_each_map_elem
+	depth    int  // deepest stack byte used, for the combined stack size
+}
+
+func (f *frame) clone() *frame {
+	n := *f
+	n.stack = append([]slot(nil), f.stack...)
+	return &n
+}
+
+// grow makes sure the stack covers off (negative, from fp).
+func (f *frame) grow(off int) {
+	need := (-off + slotSize - 1) / slotSize
+	for len(f.stack) < need {
+		f.stack = append(f.stack, slot{})
+	}
+	if -off > f.depth {
+		f.depth = -off
+	}
+}
+
+// slotAt returns the slot and byte index of stack offset off.
+func (f *frame) byteAt(off int) (*slot, int) {
+	i := (-off - 1) / slotSize
+	b := (off%slotSize + slotSize) % slotSize
+	return &f.stack[i], b
+}
+
+type state struct {
+	frames []*frame
+	refs   []ref // acquired references (ring buffer records)
+	lock   uint32
+	lockM  *mapInfo
+	parent *snapshot
+	// path is the trail of branch decisions and states for the log.
+	path *pathNode
+}
+
+type ref struct {
+	id uint32
+	pc int
+}
+
+type pathNode struct {
+	prev *pathNode
+	text string
+}
+
+func (s *state) cur() *frame { return s.frames[len(s.frames)-1] }
+
+func (s *state) clone() *state {
+	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, parent: s.parent, path: s.path}
+	n.frames = make([]*frame, len(s.frames))
+	for i, f := range s.frames {
+		n.frames[i] = f.clone()
+	}
+	return n
+}
+
+// forEachReg visits every register and spilled register of every frame.
+func (s *state) forEachReg(fn func(r *reg)) {
+	for _, f := range s.frames {
+		for i := range f.regs {
+			fn(&f.regs[i])
+		}
+		for i := range f.stack {
+			if f.stack[i].isSpill() {
+				fn(&f.stack[i].spill)
+			}
+		}
+	}
+}
+
+// snapshot is a state saved at a prune point.
+type snapshot struct {
+	st       *state
+	pc       int
+	parent   *snapshot
+	branches int // paths still being explored that descend from it
+}
+
+func (v *verifier) regsString(f *frame) string {
+	var parts []string
+	for i, r := range f.regs {
+		if r.t == notInit {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("R%d=%s", i, r.String()))
+	}
+	for i := range f.stack {
+		s := &f.stack[i]
+		off := -(i + 1) * slotSize
+		if s.isSpill() {
+			parts = append(parts, fmt.Sprintf("fp%d=%s", off, s.spill.String()))
+			continue
+		}
+		var b strings.Builder
+		any := false
+		for j := slotSize - 1; j >= 0; j-- {
+			c := "?"
+			switch s.kinds[j] {
+			case stMisc:
+				c, any = "m", true
+			case stZero:
+				c, any = "0", true
+			}
+			b.WriteString(c)
+		}
+		if any {
+			parts = append(parts, fmt.Sprintf("fp%d=%s", off, b.String()))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (v *verifier) stateString(s *state) string {
+	var parts []string
+	for i, f := range s.frames {
+		p := v.regsString(f)
+		if len(s.frames) > 1 {
+			p = fmt.Sprintf("frame%d: %s", i, p)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " | ")
+}
+
+// idMap checks that ids correspond one to one between two states.
+type idMap struct {
+	old2cur map[uint32]uint32
+	cur2old map[uint32]uint32
+}
+
+func (m *idMap) check(old, cur uint32) bool {
+	if old == 0 && cur == 0 {
+		return true
+	}
+	if old == 0 || cur == 0 {
+		return false
+	}
+	if m.old2cur == nil {
+		m.old2cur, m.cur2old = map[uint32]uint32{}, map[uint32]uint32{}
+	}
+	if c, ok := m.old2cur[old]; ok {
+		return c == cur
+	}
+	if o, ok := m.cur2old[cur]; ok {
+		return o == old
+	}
+	m.old2cur[old], m.cur2old[cur] = cur, old
+	return true
+}
+
+// regSafe reports whether everything proven safe with old holds for cur.
+func regSafe(old, cur *reg, ids *idMap, exact bool) bool {
+	if exact {
+		if old.t != cur.t {
+			return false
+		}
+	}
+	switch old.t {
+	case notInit:
+		return exact == false || cur.t == notInit
+	case scalar:
+		if cur.t != scalar {
+			return false
+		}
+		if exact && !old.sameVar(cur) {
+			return false
+		}
+		if !varWithin(old, cur) {
+			return false
+		}
+		if old.id != 0 {
+			return ids.check(old.id, cur.id)
+		}
+		return true
+	}
+	if cur.t != old.t || cur.maybeNull != old.maybeNull || cur.rdonly != old.rdonly || cur.off != old.off ||
+		cur.m != old.m || cur.frame != old.frame || cur.target != old.target || cur.memSize != old.memSize {
+		return false
+	}
+	if cur.rng < old.rng {
+		return false
+	}
+	if exact && cur.rng != old.rng {
+		return false
+	}
+	if !varWithin(old, cur) {
+		return false
+	}
+	if exact && !old.sameVar(cur) {
+		return false
+	}
+	if (old.maybeNull || old.isPkt()) && !ids.check(old.id, cur.id) {
+		return false
+	}
+	if old.refID != 0 || cur.refID != 0 {
+		if !ids.check(old.refID, cur.refID) {
+			return false
+		}
+	}
+	return true
+}
+
+func stackSafe(old, cur *frame, ids *idMap, exact bool) bool {
+	for i := range old.stack {
+		o := &old.stack[i]
+		var c *slot
+		if i < len(cur.stack) {
+			c = &cur.stack[i]
+		} else {
+			c = &slot{}
+		}
+		if exact {
+			if o.kinds != c.kinds {
+				return false
+			}
+			if o.isSpill() && !regSafe(&o.spill, &c.spill, ids, true) {
+				return false
+			}
+			continue
+		}
+		if o.isSpill() {
+			if !c.isSpill() {
+				// A spilled unknown scalar is as good as misc bytes.
+				if o.spill.t == scalar && o.spill.tn == tnumUnknown && o.spill.id == 0 {
+					for _, k := range c.kinds {
+						if k == stSpill {
+							return false
+						}
+					}
+					continue
+				}
+				if o.spill.t == scalar && o.spill.isConst() && o.spill.tn.v == 0 && c.kinds == [8]slotKind{stZero, stZero, stZero, stZero, stZero, stZero, stZero, stZero} {
+					continue
+				}
+				return false
+			}
+			if o.spillSize != c.spillSize || o.kinds != c.kinds || !regSafe(&o.spill, &c.spill, ids, false) {
+				return false
+			}
+			continue
+		}
+		for j, k := range o.kinds {
+			ck := c.kinds[j]
+			switch k {
+			case stInvalid, stMisc:
+				if ck == stSpill && c.spill.t != scalar {
+					return false
+				}
+			case stZero:
+				if ck == stZero {
+					continue
+				}
+				if ck == stSpill && c.spill.isConst() && c.spill.tn.v == 0 {
+					continue
+				}
+				return false
+			}
+		}
+	}
+	if exact && len(cur.stack) > len(old.stack) {
+		for i := len(old.stack); i < len(cur.stack); i++ {
+			if cur.stack[i].kinds != [8]slotKind{} {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// statesEqual reports whether cur is covered by old (exact: identical).
+func (v *verifier) statesEqual(old, cur *state, pc int, exact bool) bool {
+	if len(old.frames) != len(cur.frames) || old.lock != 0 != (cur.lock != 0) || len(old.refs) != len(cur.refs) {
+		return false
+	}
+	ids := &idMap{}
+	for i := range old.frames {
+		of, cf := old.frames[i], cur.frames[i]
+		if of.callsite != cf.callsite || of.callback != cf.callback {
+			return false
+		}
+		live := ^uint16(0)
+		if i == len(old.frames)-1 && v.live != nil {
+			live = v.live[pc]
+		}
+		for r := range of.regs {
+			if !exact && (live&(1<<r) == 0 || i < len(old.frames)-1 && r <= 5) {
+				continue
+			}
+			if !regSafe(&of.regs[r], &cf.regs[r], ids, exact) {
+				return false
+			}
+		}
+		if !stackSafe(of, cf, ids, exact) {
+			return false
+		}
+	}
+	for i := range old.refs {
+		if !ids.check(old.refs[i].id, cur.refs[i].id) {
+			return false
+		}
+	}
+	return true
+}

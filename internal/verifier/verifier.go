@@ -1,0 +1,333 @@
+// Package verifier proves eBPF programs safe before they run, the way the
+// Linux kernel's verifier does (kernel/bpf/verifier.c): a control-flow
+// check, then abstract interpretation of every path with the kernel's
+// register types, scalar bounds (tnum plus signed and unsigned 64- and
+// 32-bit ranges), stack slots, null checks, packet ranges, helper
+// prototypes, reference tracking and state pruning.
+//
+// Verdicts aim to be the kernel's for a privileged loader (CAP_BPF and
+// CAP_PERFMON); rejections say why in plain words, with the source line
+// and, where there is a well-known fix, a hint.
+package verifier
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/loader"
+	"github.com/gbpf/gbpf/internal/maps"
+)
+
+// Limits of the kernel (include/linux/bpf.h, bpf_verifier.h).
+const (
+	complexityLimit = 1_000_000
+	maxVarOff       = 1 << 29
+	maxPacketOff    = 0xffff
+	maxSubprogs     = 256
+	jmpSeqLimit     = 8192
+)
+
+// Config describes what the program runs against.
+type Config struct {
+	Type         ebpf.ProgramType      // context rules, allowed helpers, return value range
+	Attach       ebpf.AttachType       // expected attach type (XDP devmap programs may read egress_ifindex)
+	Maps         map[string]*maps.Spec // the collection's maps by name (for lddw relocations)
+	SpinLocks    map[string]int        // offset of the struct bpf_spin_lock in a map's value, by map name
+	ReadOnly     map[string]bool       // maps the program may not write (.rodata, BPF_F_RDONLY_PROG)
+	Unprivileged bool                  // privileged (CAP_BPF+CAP_PERFMON) rules by default
+	Log          bool                  // record the path and states for Error's %+v / gbpf verify --log
+}
+
+// Result is what verification learned about an accepted program.
+type Result struct {
+	Processed  int // instructions processed over all paths, as the kernel counts them
+	PeakStates int // states kept for pruning at the end
+	TotalState int // states ever kept for pruning
+	StackDepth []int
+	// Log is the path and states of the last explored path (with Config.Log).
+	Log []string
+}
+
+type mapInfo struct {
+	name        string
+	spec        *maps.Spec
+	rdonly      bool
+	spinLockOff int // -1 when the value has no spin lock
+	inner       *mapInfo
+}
+
+type subprog struct {
+	start, end int // [start, end)
+	name       string
+	calls      []int // subprogs it calls (bpf-to-bpf)
+}
+
+type pending struct {
+	st *state
+	pc int
+}
+
+type verifier struct {
+	p        *loader.Program
+	cfg      *Config
+	insns    asm.Instructions
+	relocs   map[int]loader.Reloc
+	maps     map[string]*mapInfo
+	subprogs []subprog
+	subAt    []int // subprog index of each slot
+	prune    []bool
+	live     []uint16 // registers live before each slot
+	explored map[int][]*snapshot
+	worklist []pending
+	st       *state
+	pc       int
+	idGen    uint32
+
+	processed  int
+	states     int
+	peakStates int
+	depths     []int // max stack depth per subprog
+	callee     map[int]bool
+}
+
+type rejection struct{ e *Error }
+
+// Verify checks p for the program type and maps of cfg. It returns a
+// *Error when the program is rejected.
+func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
+	if cfg == nil {
+		cfg = &Config{Type: p.Type}
+	}
+	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}}
+	defer func() {
+		if r := recover(); r != nil {
+			rj, ok := r.(rejection)
+			if !ok {
+				panic(r)
+			}
+			res, err = nil, rj.e
+		}
+	}()
+	v.setup()
+	v.checkCFG()
+	v.computeLiveness()
+	v.run()
+	v.checkStackDepth()
+	return &Result{Processed: v.processed, PeakStates: v.peakStates, TotalState: v.states, StackDepth: v.depths}, nil
+}
+
+// reject stops verification at the current instruction.
+func (v *verifier) reject(hint, format string, args ...any) {
+	v.rejectAt(v.pc, hint, format, args...)
+}
+
+func (v *verifier) rejectAt(pc int, hint, format string, args ...any) {
+	e := &Error{Program: v.p.Name, PC: pc, Reason: fmt.Sprintf(format, args...), Hint: hint}
+	if pc >= 0 && pc < len(v.insns) {
+		e.Source = v.p.SourceLine(pc)
+		e.Insn, _ = asm.FormatInstruction(v.insns, pc, asm.SyntaxLLVM)
+		if v.p.Lines != nil && pc < len(v.p.Lines) && v.p.Lines[pc] != nil {
+			e.SourceText = v.p.Lines[pc].Line()
+		}
+	}
+	if v.st != nil {
+		e.State = v.stateString(v.st)
+		if v.cfg.Log {
+			for n := v.st.path; n != nil; n = n.prev {
+				e.Path = append(e.Path, n.text)
+			}
+			for i, j := 0, len(e.Path)-1; i < j; i, j = i+1, j-1 {
+				e.Path[i], e.Path[j] = e.Path[j], e.Path[i]
+			}
+		}
+	}
+	panic(rejection{e})
+}
+
+func (v *verifier) setup() {
+	n := len(v.insns)
+	if n == 0 {
+		v.rejectAt(-1, "", "the program is empty")
+	}
+	if err := v.insns.Validate(); err != nil {
+		if ve, ok := err.(*asm.ValidationError); ok {
+			v.rejectAt(ve.Index, "", "%s", ve.Reason)
+		}
+		v.rejectAt(-1, "", "%v", err)
+	}
+	for _, r := range v.p.Relocs {
+		v.relocs[r.Slot] = r
+	}
+	for name, s := range v.cfg.Maps {
+		v.maps[name] = v.newMapInfo(name, s)
+	}
+}
+
+func (v *verifier) newMapInfo(name string, s *maps.Spec) *mapInfo {
+	mi := &mapInfo{name: name, spec: s, spinLockOff: -1}
+	if off, ok := v.cfg.SpinLocks[name]; ok {
+		mi.spinLockOff = off
+	}
+	const rdonlyProg = 1 << 7 // BPF_F_RDONLY_PROG
+	mi.rdonly = v.cfg.ReadOnly[name] || s.Flags&rdonlyProg != 0
+	if s.InnerMap != nil {
+		mi.inner = &mapInfo{name: name + ".inner", spec: s.InnerMap, spinLockOff: -1}
+	}
+	return mi
+}
+
+// checkCFG finds subprograms, checks jumps and calls stay inside them,
+// that no subprogram falls off its end, and that every slot is reachable.
+func (v *verifier) checkCFG() {
+	n := len(v.insns)
+	starts := map[int]bool{0: true}
+	for pc := 0; pc < n; pc++ {
+		ins := v.insns[pc]
+		if ins.OpCode == asm.OpCall && ins.Src == asm.CallLocal || ins.OpCode == asm.OpLoadImm64 && ins.Src == asm.PseudoFunc {
+			t := pc + 1 + int(ins.Imm)
+			if t < 0 || t >= n {
+				v.rejectAt(pc, "", "call to an address outside the program (instruction %d)", t)
+			}
+			starts[t] = true
+			if ins.OpCode == asm.OpCall {
+				// nothing more
+			}
+		}
+		if ins.OpCode == asm.OpCall && ins.Src == asm.CallKfunc {
+			v.rejectAt(pc, "", "calls to kernel functions (kfuncs) are not supported")
+		}
+		if ins.IsLoadImm64() {
+			pc++
+		}
+	}
+	var ss []int
+	for s := range starts {
+		ss = append(ss, s)
+	}
+	sort.Ints(ss)
+	if len(ss) > maxSubprogs {
+		v.rejectAt(-1, "", "too many subprograms: %d (the limit is %d)", len(ss), maxSubprogs)
+	}
+	v.subAt = make([]int, n)
+	for i, s := range ss {
+		end := n
+		if i+1 < len(ss) {
+			end = ss[i+1]
+		}
+		name := v.p.Funcs[s]
+		if name == "" {
+			name = fmt.Sprintf("subprog@%d", s)
+		}
+		v.subprogs = append(v.subprogs, subprog{start: s, end: end, name: name})
+		for pc := s; pc < end; pc++ {
+			v.subAt[pc] = i
+		}
+	}
+	v.depths = make([]int, len(v.subprogs))
+	v.prune = make([]bool, n)
+	// Jumps stay inside their subprogram and never land in a lddw.
+	second := make([]bool, n)
+	for pc := 0; pc < n; pc++ {
+		if v.insns[pc].IsLoadImm64() && pc+1 < n {
+			second[pc+1] = true
+			pc++
+		}
+	}
+	for si, sp := range v.subprogs {
+		last := sp.end - 1
+		if second[last] {
+			last--
+		}
+		li := v.insns[last]
+		if !(li.OpCode == asm.OpExit || li.OpCode == asm.OpJA || li.OpCode == asm.OpJA32) {
+			v.rejectAt(last, "", "the last instruction of %s is not an exit or a jump: execution would fall off its end", sp.name)
+		}
+		for pc := sp.start; pc < sp.end; pc++ {
+			ins := v.insns[pc]
+			if ins.OpCode == asm.OpCall && ins.Src == asm.CallLocal {
+				t := pc + 1 + int(ins.Imm)
+				if second[t] {
+					v.rejectAt(pc, "", "call into the middle of a 64-bit immediate load")
+				}
+				v.subprogs[si].calls = append(v.subprogs[si].calls, v.subAt[t])
+				v.prune[pc] = true
+			} else if ins.OpCode.IsJump() && ins.OpCode != asm.OpCall && ins.OpCode != asm.OpExit && ins.OpCode != asm.OpCallX {
+				t, _ := ins.JumpTarget(pc)
+				if t < sp.start || t >= sp.end || second[t] {
+					v.rejectAt(pc, "", "jump out of range from insn %d to %d", pc, t)
+				}
+				v.prune[t] = true
+				if ins.OpCode != asm.OpJA && ins.OpCode != asm.OpJA32 {
+					v.prune[pc+1] = true
+				}
+			} else if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm) {
+				v.prune[pc] = true
+			}
+			if ins.IsLoadImm64() {
+				pc++
+			}
+		}
+	}
+	// Reachability from the entry, following calls and callbacks.
+	seen := make([]bool, n)
+	work := []int{0}
+	for len(work) > 0 {
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		if pc < 0 || pc >= n || seen[pc] {
+			continue
+		}
+		seen[pc] = true
+		ins := v.insns[pc]
+		switch {
+		case ins.OpCode == asm.OpExit:
+		case ins.OpCode == asm.OpJA || ins.OpCode == asm.OpJA32:
+			t, _ := ins.JumpTarget(pc)
+			work = append(work, t)
+		case ins.OpCode == asm.OpCall || ins.OpCode == asm.OpCallX:
+			if ins.OpCode == asm.OpCall && ins.Src == asm.CallLocal {
+				work = append(work, pc+1+int(ins.Imm))
+			}
+			work = append(work, pc+1)
+		case ins.OpCode.IsJump():
+			t, _ := ins.JumpTarget(pc)
+			work = append(work, t, pc+1)
+		case ins.IsLoadImm64():
+			seen[pc+1] = true
+			if ins.Src == asm.PseudoFunc {
+				work = append(work, pc+1+int(ins.Imm))
+			}
+			work = append(work, pc+2)
+		default:
+			work = append(work, pc+1)
+		}
+	}
+	for pc := 0; pc < n; pc++ {
+		if !seen[pc] {
+			v.rejectAt(pc, "", "unreachable insn %d", pc)
+		}
+	}
+}
+
+// checkStackDepth checks the combined stack of every call chain.
+func (v *verifier) checkStackDepth() {
+	round := func(d int) int { return (max(d, 1) + 31) / 32 * 32 }
+	var walk func(sp, total, frames int, chain []int)
+	walk = func(sp, total, frames int, chain []int) {
+		total += round(v.depths[sp])
+		if total > maxStack {
+			v.rejectAt(v.subprogs[sp].start, "move large buffers off the stack (into a per-CPU array map) or mark callees __always_inline",
+				"combined stack size of %d calls is %d. Too large", len(chain)+1, total)
+		}
+		for _, c := range v.subprogs[sp].calls {
+			if len(chain) > 16 {
+				return
+			}
+			walk(c, total, frames+1, append(chain, sp))
+		}
+	}
+	walk(0, 0, 1, nil)
+}
