@@ -125,6 +125,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newDisasmCommand(),
 		newRunCommand(),
 		newXDPCommand(),
+		newVerifyCommand(),
 	)
 	return root
 }
