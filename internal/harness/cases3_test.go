@@ -336,6 +336,70 @@ func r3xdpCtx(meta, n int, ifindex, rxq uint32) []byte {
 	return b
 }
 
+func init() {
+	syn := td.TCP("192.0.2.1", "198.51.100.2", 40000, 80, td.TCPFlags("S"))
+	mssSyn := tcpOptsSyn(1, 1, 2, 4, 0x05, 0xb4, 4, 2, 0, 0, 1, 1)
+	cases = append(cases, []tcase{
+		// Katran-style jhash LB with IPv6 extension headers.
+		{name: "r3_katran_tcp4", obj: "r3_katran.o", prog: "katran", data: tcp4, repeat: 2},
+		{name: "r3_katran_udp4", obj: "r3_katran.o", prog: "katran", data: udp4},
+		{name: "r3_katran_tcp6", obj: "r3_katran.o", prog: "katran", data: tcp6},
+		{name: "r3_katran_hbh", obj: "r3_katran.o", prog: "katran", data: td.UDP("2001:db8::1", "2001:db8::2", 1, 2, td.HopByHop()), repeat: 2},
+		{name: "r3_katran_frag4", obj: "r3_katran.o", prog: "katran", data: fragIP4(udp4)},
+		{name: "r3_katran_short6", obj: "r3_katran.o", prog: "katran", data: tcp6[:56]},
+		{name: "r3_katran_ctx_if1", obj: "r3_katran.o", prog: "katran", data: tcp4, ctx: r3xdpCtx(0, len(tcp4), 1, 0)},
+		{name: "r3_katran_ctx_rxq1", obj: "r3_katran.o", prog: "katran", data: tcp4, ctx: r3xdpCtx(0, len(tcp4), 1, 1)},
+		{name: "r3_katran_ctx_if999", obj: "r3_katran.o", prog: "katran", data: tcp4, ctx: r3xdpCtx(0, len(tcp4), 999, 0)},
+		{name: "r3_katran_ctx_zero", obj: "r3_katran.o", prog: "katran", data: tcp4, ctx: make([]byte, 24)},
+
+		// Linear size from xdp_md.data_end (the rest in frags).
+		{name: "r3_frags_linear0", obj: "r3_frags.o", prog: "frags", data: r3udp(2, 3000-42), ctx: make([]byte, 24)},
+		{name: "r3_frags_linear30", obj: "r3_frags.o", prog: "frags", data: r3udp(2, 3000-42), ctx: xdpCtx(0, 30)},
+		{name: "r3_nofrags_linear1000", obj: "r3_frags.o", prog: "nofrags", data: r3udp(2, 3000-42), ctx: xdpCtx(0, 1000)},
+
+		// TCP MSS clamping.
+		{name: "r3_mss_xdp", obj: "r3_mss.o", prog: "mss_xdp", data: mssSyn},
+		{name: "r3_mss_xdp_nosyn", obj: "r3_mss.o", prog: "mss_xdp", data: tcp4},
+		{name: "r3_mss_xdp_noopt", obj: "r3_mss.o", prog: "mss_xdp", data: syn},
+		{name: "r3_mss_xdp_small", obj: "r3_mss.o", prog: "mss_xdp", data: tcpOptsSyn(2, 4, 0x02, 0x00)},
+		{name: "r3_mss_xdp_badlen", obj: "r3_mss.o", prog: "mss_xdp", data: tcpOptsSyn(1, 3, 1, 0)},
+		{name: "r3_mss_xdp_trunc", obj: "r3_mss.o", prog: "mss_xdp", data: mssSyn[:57]},
+		{name: "r3_mss_tc", obj: "r3_mss.o", prog: "mss_tc", data: mssSyn},
+		{name: "r3_mss_tc_rep", obj: "r3_mss.o", prog: "mss_tc", data: tcpOptsSyn(2, 4, 0x23, 0x28), repeat: 3},
+
+		// skb resizing and an ARP responder in tc.
+		{name: "r3_grow_pad100", obj: "r3_tcgrow.o", prog: "grow", data: tcp4, ctx: cbCtx(100, 0)},
+		{name: "r3_grow_head14", obj: "r3_tcgrow.o", prog: "grow", data: tcp4, ctx: cbCtx(20, 14), repeat: 2},
+		{name: "r3_grow_zero", obj: "r3_tcgrow.o", prog: "grow", data: tcp4, ctx: cbCtx(0, 0)},
+		{name: "r3_grow_huge", obj: "r3_tcgrow.o", prog: "grow", data: tcp4, ctx: cbCtx(70000, 0)},
+		{name: "r3_grow_head2000", obj: "r3_tcgrow.o", prog: "grow", data: tcp4, ctx: cbCtx(60, 2000)},
+		{name: "r3_grow_13_1", obj: "r3_tcgrow.o", prog: "grow", data: udp4, ctx: cbCtx(13, 1), repeat: 3},
+		{name: "r3_grow_1514", obj: "r3_tcgrow.o", prog: "grow", data: r3udp(1, 1472), ctx: cbCtx(3000, 0)},
+		{name: "r3_arp_responder", obj: "r3_tcgrow.o", prog: "arp_responder", data: arp},
+		{name: "r3_arp_responder_42", obj: "r3_tcgrow.o", prog: "arp_responder", data: arp[:42]},
+		{name: "r3_arp_responder_reply", obj: "r3_tcgrow.o", prog: "arp_responder", data: arpReply(arp)},
+	}...)
+}
+
+// tcpOptsSyn is a SYN with raw TCP options (a multiple of 4 bytes).
+func tcpOptsSyn(opts ...byte) []byte {
+	p := tcpOpts(opts...)
+	p[14+20+13] = 0x02
+	return p
+}
+
+func fragIP4(p []byte) []byte {
+	q := append([]byte(nil), p...)
+	q[20] |= 0x20 // more fragments
+	return q
+}
+
+func arpReply(p []byte) []byte {
+	q := append([]byte(nil), p...)
+	q[21] = 2
+	return q
+}
+
 // Round 3 gaps (FINDINGS.md, Round 3).
 const (
 	gapFrags     = "R3-1 xdp.frags test runs of more than 3520 bytes: the kernel puts the rest in frags (get_buff_len, load/store_bytes and adjust_tail across them); gbpf refuses the packet"
@@ -344,23 +408,28 @@ const (
 	gapFib       = "R3-5 bpf_fib_lookup is missing in gbpf (exit 2); the kernel answers from the host's FIB (here BPF_FIB_LKUP_RET_FWD_DISABLED, 5, for lo)"
 	gapTimer     = "R3-6 bpf_timer_init/set_callback/start/cancel are missing in gbpf (exit 2)"
 	gapLoopE2BIG = "R3-7 bpf_loop with nr_loops > 1<<23: the verifier inlines bpf_loop and returns -E2BIG with a 32-bit move (0xfffffff9 zero-extended); gbpf returns -7 sign-extended"
+	gapLinear    = "R3-8 xdp_md.data_end in --ctx shorter than the packet sets the linear size (6.18); the rest goes to frags, for any XDP program; a zeroed xdp_md runs with an empty linear part. gbpf refuses: data_end short of the bytes given"
 	gapPinKernel = "R3-3 kernel engine: a map with pinning LIBBPF_PIN_BY_NAME fails to load (cilium/ebpf needs MapOptions.PinPath); gbpf's own engine runs it"
 )
 
 func init() {
 	markGaps(map[string]string{
-		"r3_frags_5000":     gapFrags,
-		"r3_frags_9000":     gapFrags,
-		"r3_sec_xdp_devmap": gapDevmap,
-		"r3_sec_xdp_cpumap": gapDevmap,
-		"r3_pin_by_name":    gapPinKernel,
-		"r3_tunkey":         gapTunKey,
-		"r3_fib_tcp4":       gapFib,
-		"r3_fib_ifindex1":   gapFib,
-		"r3_fib_v6":         gapFib,
-		"r3_timer":          gapTimer,
-		"r3_timer_rep":      gapTimer,
-		"r3_misc":           gapLoopE2BIG,
-		"r3_misc_short":     gapLoopE2BIG,
+		"r3_frags_5000":         gapFrags,
+		"r3_frags_9000":         gapFrags,
+		"r3_sec_xdp_devmap":     gapDevmap,
+		"r3_sec_xdp_cpumap":     gapDevmap,
+		"r3_pin_by_name":        gapPinKernel,
+		"r3_tunkey":             gapTunKey,
+		"r3_katran_ctx_zero":    gapLinear,
+		"r3_frags_linear0":      gapLinear,
+		"r3_frags_linear30":     gapLinear,
+		"r3_nofrags_linear1000": gapLinear,
+		"r3_fib_tcp4":           gapFib,
+		"r3_fib_ifindex1":       gapFib,
+		"r3_fib_v6":             gapFib,
+		"r3_timer":              gapTimer,
+		"r3_timer_rep":          gapTimer,
+		"r3_misc":               gapLoopE2BIG,
+		"r3_misc_short":         gapLoopE2BIG,
 	})
 }
