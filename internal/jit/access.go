@@ -52,7 +52,7 @@ func (m *Machine) inContext(addr, size uint64) (uint64, bool) {
 }
 
 func (m *Machine) load(pc int, addr, size uint64) (uint64, error) {
-	if b, ok := m.view.Memory(addr, size, false); ok {
+	if b, ok := m.View().Memory(addr, size, false); ok {
 		var w [8]byte
 		copy(w[:], b)
 		return binary.LittleEndian.Uint64(w[:]), nil
@@ -67,7 +67,7 @@ func (m *Machine) load(pc int, addr, size uint64) (uint64, error) {
 }
 
 func (m *Machine) store(pc int, addr, size, v uint64) error {
-	if b, ok := m.view.Memory(addr, size, true); ok {
+	if b, ok := m.View().Memory(addr, size, true); ok {
 		var w [8]byte
 		binary.LittleEndian.PutUint64(w[:], v)
 		copy(b, w[:size])
@@ -86,7 +86,7 @@ func (m *Machine) atomic(pc int, ins asm.Instruction, addr, size uint64) error {
 	if addr%size != 0 {
 		return m.fault(pc, addr, size, "misaligned atomic access")
 	}
-	b, ok := m.view.Memory(addr, size, true)
+	b, ok := m.View().Memory(addr, size, true)
 	if !ok {
 		return m.fault(pc, addr, size, "atomic access")
 	}

@@ -23,18 +23,25 @@ func isolated(tb testing.TB) bool {
 	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
 		return false // fuzzing: the fuzzer itself reports crashing inputs
 	}
-	args := []string{"-test.run=^" + regexp.QuoteMeta(tb.Name()) + "$", "-test.bench=^$", "-test.count=1", "-test.v"}
+	runInChild(tb, tb.Name())
+	return true
+}
+
+// runInChild runs the top-level test name in a child process and fails
+// tb if it fails or crashes.
+func runInChild(tb testing.TB, name string) {
+	tb.Helper()
+	args := []string{"-test.run=^" + regexp.QuoteMeta(name) + "$", "-test.bench=^$", "-test.count=1", "-test.v"}
 	if testing.Short() {
 		args = append(args, "-test.short")
 	}
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), childEnv+"="+tb.Name())
+	cmd.Env = append(os.Environ(), childEnv+"="+name)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		tb.Fatalf("%s in a child process: %v\n%s", tb.Name(), err, out)
+		tb.Fatalf("%s in a child process: %v\n%s", name, err, out)
 	}
 	if testing.Verbose() {
 		tb.Logf("child process output:\n%s", out)
 	}
-	return true
 }

@@ -36,6 +36,7 @@ type Machine struct {
 	nativeTop uintptr
 	view      *interp.Machine // helpers' memory view, with the same regions
 	regions   []fixedRegion   // fixed regions, for the inline check
+	filled    []fixedRegion   // the regions the Context's bound table was filled for
 	conv      interp.Context
 	ctxLo     uint64
 	ctxSize   uint64
@@ -52,6 +53,8 @@ type Machine struct {
 type fixedRegion struct {
 	lo, size uint64
 	writable bool
+	buf      []byte // keeps the memory alive, and fills the view
+	name     string
 }
 
 func newMachine() (*Machine, error) {
@@ -73,9 +76,8 @@ func (m *Machine) reset(p *Program) {
 	}
 	m.dirty = 0
 	m.prog, m.cur = p, p
-	m.view = p.view.Machine()
-	m.view.AddRegion(m.stack, true, "stack")
-	m.regions = append(m.regions[:0], fixedRegion{lo: addrOf(m.stack), size: stackAreaSize, writable: true})
+	m.view = nil
+	m.regions = append(m.regions[:0], fixedRegion{lo: addrOf(m.stack), size: stackAreaSize, writable: true, buf: m.stack, name: "stack"})
 	m.conv, m.ctxLo, m.ctxSize = nil, 0, 0
 	m.packet = nil
 	m.tail, m.tails = nil, 0
@@ -83,8 +85,12 @@ func (m *Machine) reset(p *Program) {
 }
 
 func (m *Machine) release() {
-	m.prog.view.Release(m.view)
-	m.view = nil
+	if m.view != nil {
+		m.prog.view.Release(m.view)
+		m.view = nil
+	}
+	clear(m.regions)
+	m.regions = m.regions[:0]
 	m.prog, m.cur, m.tail = nil, nil, nil
 	m.conv = nil
 	m.packet = nil
@@ -97,9 +103,16 @@ func addrOf(b []byte) uint64 { return uint64(uintptr(unsafe.Pointer(unsafe.Slice
 // its address. Regions added before Run are checked inline (the first
 // few); later ones, from helpers, through an exit to Go.
 func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
-	a := m.view.AddRegion(buf, writable, name)
-	if a != 0 && !m.running {
-		m.regions = append(m.regions, fixedRegion{lo: a, size: uint64(len(buf)), writable: writable})
+	if len(buf) == 0 {
+		return 0
+	}
+	if m.running {
+		return m.View().AddRegion(buf, writable, name)
+	}
+	a := addrOf(buf)
+	m.regions = append(m.regions, fixedRegion{lo: a, size: uint64(len(buf)), writable: writable, buf: buf, name: name})
+	if m.view != nil {
+		m.view.AddRegion(buf, writable, name)
 	}
 	return a
 }
@@ -107,17 +120,35 @@ func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
 // Memory returns program memory for a helper-like caller (see
 // interp.Machine.Memory).
 func (m *Machine) Memory(addr, size uint64, write bool) ([]byte, bool) {
-	return m.view.Memory(addr, size, write)
+	return m.View().Memory(addr, size, write)
 }
 
 // View is the *interp.Machine helpers receive: same regions, same Env.
-func (m *Machine) View() *interp.Machine { return m.view }
+// It is built on first use, so runs that call no helper and leave no
+// access to Go do not pay for it.
+func (m *Machine) View() *interp.Machine {
+	if m.view == nil {
+		v := m.prog.view.Machine()
+		for _, r := range m.regions {
+			v.AddRegion(r.buf, r.writable, r.name)
+		}
+		if m.conv != nil {
+			v.SetContext(m.ctxLo, m.ctxSize, m.conv)
+		}
+		v.SetPacketFrame(m.packet, m.pktData, m.pktMAC, m.pktNet)
+		m.view = v
+	}
+	m.view.Env = m.Env
+	return m.view
+}
 
 // SetContext makes [addr, addr+size) the run's converted context (see
 // interp.Machine.SetContext).
 func (m *Machine) SetContext(addr, size uint64, c interp.Context) {
 	m.ctxLo, m.ctxSize, m.conv = addr, size, c
-	m.view.SetContext(addr, size, c)
+	if m.view != nil {
+		m.view.SetContext(addr, size, c)
+	}
 }
 
 // SetPacket sets the bytes legacy packet loads read.
@@ -126,7 +157,9 @@ func (m *Machine) SetPacket(pkt []byte) { m.SetPacketFrame(pkt, 0, 0, 0) }
 // SetPacketFrame is interp.Machine.SetPacketFrame.
 func (m *Machine) SetPacketFrame(buf []byte, data, mac, net int) {
 	m.packet, m.pktData, m.pktMAC, m.pktNet = buf, data, mac, net
-	m.view.SetPacketFrame(buf, data, mac, net)
+	if m.view != nil {
+		m.view.SetPacketFrame(buf, data, mac, net)
+	}
 }
 
 // TailCall makes the running helper's program continue as target once
@@ -140,10 +173,30 @@ func (m *Machine) TailCall(target *Program) bool {
 	return true
 }
 
+func (m *Machine) filledFor(rs []fixedRegion) bool {
+	if len(rs) != len(m.filled) {
+		return false
+	}
+	for i, r := range rs {
+		f := m.filled[i]
+		if r.lo != f.lo || r.size != f.size || r.writable != f.writable {
+			return false
+		}
+	}
+	return true
+}
+
 // fillBounds writes the inline check's table: per access kind and size,
 // the first regions that allow it; unused slots repeat the stack, which
 // allows every size and both kinds.
 func (m *Machine) fillBounds() {
+	if m.filledFor(m.regions) {
+		return // the same regions as the last run: the table is still right
+	}
+	m.filled = m.filled[:0]
+	for _, r := range m.regions {
+		m.filled = append(m.filled, fixedRegion{lo: r.lo, size: r.size, writable: r.writable})
+	}
 	for kind := 0; kind < 2; kind++ {
 		for si, size := range [4]uint64{1, 2, 4, 8} {
 			slot := 0

@@ -20,7 +20,6 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c.Depth, c.MaxDepth = 0, 0
 	m.fillBounds()
 	m.running = true
-	m.view.Env = m.Env
 	// The entry frame is "called" like any other: it returns into the
 	// finish stub, which exits with ExitDone.
 	native := m.block.Data[:nativeStackSize]
@@ -80,7 +79,7 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 
 func (m *Machine) callHelper(pc int, h interp.Helper) error {
 	r := &m.ctx.Regs
-	v, err := h(m.view, r[1], r[2], r[3], r[4], r[5])
+	v, err := h(m.View(), r[1], r[2], r[3], r[4], r[5])
 	if err != nil {
 		return &interp.RuntimeError{PC: pc, Err: interp.ErrHelper, Detail: err.Error()}
 	}

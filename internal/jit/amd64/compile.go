@@ -70,6 +70,7 @@ type compiler struct {
 // cannot run (unresolved map or BTF references, kernel function calls).
 func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	c := &compiler{insns: insns, opts: opts}
+	c.a.Buf = make([]byte, 0, 64*len(insns)+256) // most programs fit: no regrowth
 	if err := c.check(); err != nil {
 		return nil, err
 	}
