@@ -4,17 +4,22 @@ import (
 	"fmt"
 
 	"github.com/gbpf/gbpf/internal/conformance"
+	"github.com/gbpf/gbpf/internal/jit"
 )
 
 // engineByName picks the engine that runs programs with the conformance
-// calling convention. The interpreter is the only in-process engine until
-// the JIT lands, so it is the default.
+// calling convention. The interpreter is the default; the JIT runs where
+// the process can have executable memory on amd64, and says why not
+// elsewhere.
 func engineByName(name string) (conformance.Engine, error) {
 	switch name {
 	case "", "interp":
 		return conformance.Interpreter, nil
 	case "jit":
-		return nil, fmt.Errorf("engine %q is not available in this build (the interpreter is)", name)
+		if err := jit.Available(); err != nil {
+			return nil, fmt.Errorf("engine %q is not available here (use interp): %w", name, err)
+		}
+		return jit.Conformance, nil
 	}
-	return nil, fmt.Errorf("unknown engine %q (want interp)", name)
+	return nil, fmt.Errorf("unknown engine %q (want interp or jit)", name)
 }

@@ -1,3 +1,5 @@
+//go:build amd64 && unix
+
 package jit
 
 import (
@@ -5,19 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/conformance"
 )
-
-// engine is the conformance Engine of the JIT.
-func engine(insns asm.Instructions, mem []byte) (uint64, error) {
-	p, err := New(insns, &Options{Helpers: conformance.Helpers()})
-	if err != nil {
-		return 0, err
-	}
-	defer p.Close()
-	return p.Run(append([]byte(nil), mem...))
-}
 
 func suiteDir(t *testing.T) string {
 	t.Helper()
@@ -36,7 +27,7 @@ func TestConformance(t *testing.T) {
 		return
 	}
 	requireJIT(t)
-	outcomes, err := conformance.RunDir(suiteDir(t), engine)
+	outcomes, err := conformance.RunDir(suiteDir(t), Conformance)
 	if err != nil {
 		t.Fatal(err)
 	}

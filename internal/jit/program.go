@@ -1,10 +1,5 @@
 //go:build amd64 && unix
 
-// Package jit runs eBPF programs as x86-64 machine code, with the
-// interpreter's results: the same RFC 9669 semantics, region-checked
-// memory, budget and errors (*interp.RuntimeError). Native code never
-// calls Go: helper calls, checks it cannot do inline and errors are exits
-// to a Go loop (run.go), which handles them and re-enters.
 package jit
 
 import (
