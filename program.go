@@ -290,6 +290,11 @@ func (p *Program) prepare(m *interp.Machine, run *env.Run, opts *RunOptions) (ui
 	none := func() []byte { return nil }
 	switch p.typ {
 	case ebpf.XDP:
+		if a := p.code.Attach; a == ebpf.AttachXDPDevMap || a == ebpf.AttachXDPCPUMap {
+			// The kernel cannot test-run programs meant for device or CPU
+			// map entries.
+			return 0, nil, nil, fmt.Errorf("program %s: XDP programs for %s entries cannot be test-run: %w", p.name, a, syscall.EINVAL)
+		}
 		x, err := env.NewXDP(opts.Data, opts.Context)
 		if err != nil {
 			return 0, nil, nil, fmt.Errorf("program %s: %w", p.name, err)

@@ -34,7 +34,9 @@ func TestNewXDPRules(t *testing.T) {
 	}{
 		{"plain", packet(60), nil, nil},
 		{"shorter than ethernet", packet(13), nil, syscall.EINVAL},
-		{"too long for a page", packet(xdpMaxData + 1), nil, syscall.EINVAL},
+		{"past the linear part: fragments", packet(xdpMaxData + 1), nil, nil},
+		{"more than 17 fragments", packet(xdpMaxData + 17*4096 + 1), nil, syscall.ENOMEM},
+		{"zeroed xdp_md: all fragments", packet(60), xdpMD(0, 0, 0, 0, 0, 0), nil},
 		{"largest", packet(xdpMaxData), nil, nil},
 		{"ctx with meta", packet(64), xdpMD(8, 64, 0, 0, 0, 0), nil},
 		{"meta not multiple of 4", packet(64), xdpMD(6, 64, 0, 0, 0, 0), syscall.EINVAL},
@@ -175,5 +177,31 @@ func TestHelperName(t *testing.T) {
 		if got := HelperName(id); got != want {
 			t.Errorf("HelperName(%d) = %q, want %q", id, got, want)
 		}
+	}
+}
+
+func TestXDPFragments(t *testing.T) {
+	pkt := packet(5000)
+	x, err := NewXDP(pkt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Release()
+	if x.DataEnd-x.Data != xdpMaxData || x.BuffLen() != 5000 {
+		t.Fatalf("linear %d, total %d", x.DataEnd-x.Data, x.BuffLen())
+	}
+	// A span across the boundary comes back in two pieces.
+	parts := x.span(xdpMaxData-2, 4)
+	if len(parts) != 2 || parts[0][0] != byte((xdpMaxData-2)%256) || parts[1][1] != byte((xdpMaxData+1)%256) {
+		t.Errorf("span %v", parts)
+	}
+	if got := x.AdjustTail(-100); got != 0 || x.BuffLen() != 4900 {
+		t.Errorf("shrink: %d, len %d", got, x.BuffLen())
+	}
+	if got := x.AdjustTail(4096); got != -int64(syscall.EINVAL) {
+		t.Errorf("grow past the page: %d", got)
+	}
+	if out := x.Packet(); len(out) != 4900 || out[4000] != byte(4000%256) {
+		t.Errorf("packet out: %d bytes", len(out))
 	}
 }

@@ -763,7 +763,9 @@ func loop(m *interp.Machine, n, fn, ctx, flags, _ uint64) (uint64, error) {
 		return errno(syscall.EINVAL), nil
 	}
 	if n > maxLoops {
-		return errno(syscall.E2BIG), nil
+		// The kernel's verifier inlines bpf_loop calls with flags 0, and the
+		// inlined code sets -E2BIG with a 32-bit move: zero-extended.
+		return uint64(uint32(errno(syscall.E2BIG))), nil
 	}
 	for i := uint64(0); i < n; i++ {
 		ret, err := m.CallFunc(fn, i, ctx, 0, 0, 0)

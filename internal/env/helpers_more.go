@@ -35,12 +35,13 @@ func xdpGetBuffLen(m *interp.Machine, _, _, _, _, _ uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return uint64(x.DataEnd - x.Data), nil
+	return uint64(x.BuffLen()), nil
 }
 
-// xdpBytes is bpf_xdp_pointer's range check: -EFAULT for offsets or
-// lengths past 16 bits, -EINVAL past the packet.
-func xdpBytes(m *interp.Machine, name string, off, size uint64) ([]byte, uint64, error) {
+// xdpBytes is bpf_xdp_pointer's range check (-EFAULT for offsets or
+// lengths past 16 bits, -EINVAL past the packet) over the linear part and
+// the fragments; it returns the bytes as pieces.
+func xdpBytes(m *interp.Machine, name string, off, size uint64) ([][]byte, uint64, error) {
 	x, err := xdpOf(m, name)
 	if err != nil {
 		return nil, 0, err
@@ -48,11 +49,10 @@ func xdpBytes(m *interp.Machine, name string, off, size uint64) ([]byte, uint64,
 	if off > 0xffff || size > 0xffff {
 		return nil, errno(syscall.EFAULT), nil
 	}
-	pkt := x.frame[x.Data:x.DataEnd]
-	if off+size > uint64(len(pkt)) {
+	if off+size > uint64(x.BuffLen()) {
 		return nil, errno(syscall.EINVAL), nil
 	}
-	return pkt[off : off+size : off+size], 0, nil
+	return x.span(int(off), int(size)), 0, nil
 }
 
 func xdpLoadBytes(m *interp.Machine, _, off, bufAddr, size, _ uint64) (uint64, error) {
@@ -64,7 +64,9 @@ func xdpLoadBytes(m *interp.Machine, _, off, bufAddr, size, _ uint64) (uint64, e
 	if ret != 0 || err != nil {
 		return ret, err
 	}
-	copy(buf, src)
+	for _, p := range src {
+		buf = buf[copy(buf, p):]
+	}
 	return 0, nil
 }
 
@@ -77,7 +79,9 @@ func xdpStoreBytes(m *interp.Machine, _, off, bufAddr, size, _ uint64) (uint64, 
 	if ret != 0 || err != nil {
 		return ret, err
 	}
-	copy(dst, buf)
+	for _, p := range dst {
+		buf = buf[copy(p, buf):]
+	}
 	return 0, nil
 }
 

@@ -38,6 +38,7 @@ type XDP struct {
 	RxQueueIndex   uint32
 	md             []byte // the xdp_md the program sees at r1
 	hasCtx         bool
+	frags          [][]byte // packet beyond the linear part, page-sized pieces
 }
 
 // NewXDP builds the frame for pkt as BPF_PROG_TEST_RUN does, with the
@@ -71,8 +72,6 @@ func NewXDP(pkt, ctx []byte) (_ *XDP, err error) {
 			return nil, fmt.Errorf("xdp_md: data %d, data_end %d, data_meta %d do not fit %d bytes of data: %w", data, dataEnd, dataMeta, len(pkt), syscall.EINVAL)
 		case data%4 != 0 || data > xdpMaxMeta || data > xdpHeadroom-xdpFrameHeader:
 			return nil, fmt.Errorf("xdp_md: metadata length %d is not a multiple of 4 up to %d: %w", data, xdpHeadroom-xdpFrameHeader, syscall.EINVAL)
-		case int(dataEnd) != len(pkt):
-			return nil, fmt.Errorf("xdp_md: data_end %d short of the %d bytes given (multi-buffer frames are not supported): %w", dataEnd, len(pkt), syscall.EINVAL)
 		case egress != 0:
 			return nil, fmt.Errorf("xdp_md: egress_ifindex must be 0: %w", syscall.EINVAL)
 		case ingress == 0 && rxq != 0:
@@ -90,14 +89,57 @@ func NewXDP(pkt, ctx []byte) (_ *XDP, err error) {
 	if len(pkt)-meta < ethHlen {
 		return nil, fmt.Errorf("xdp: %d bytes of packet, less than an Ethernet header: %w", len(pkt)-meta, syscall.EINVAL)
 	}
-	if linear > xdpMaxData {
-		return nil, fmt.Errorf("xdp: %d bytes of packet, more than the %d a test-run frame holds: %w", linear, xdpMaxData, syscall.EINVAL)
+	// What does not fit the linear part (up to data_end when a context
+	// says, at most what the page holds) goes to page-sized fragments,
+	// as the kernel's multi-buffer test runs do.
+	linear = min(linear, xdpMaxData)
+	x.frags = x.frags[:0]
+	for rest := pkt[linear:]; len(rest) > 0; {
+		if len(x.frags) == maxFrags {
+			return nil, fmt.Errorf("xdp: %d bytes of packet need more than %d fragments: %w", len(pkt), maxFrags, syscall.ENOMEM)
+		}
+		n := min(len(rest), xdpFrameSize)
+		x.frags = append(x.frags, append(make([]byte, 0, xdpFrameSize), rest[:n]...))
+		rest = rest[n:]
 	}
 	x.DataMeta = xdpHeadroom - meta
 	x.Data = xdpHeadroom
 	x.DataEnd = x.DataMeta + linear
 	copy(x.frame[x.DataMeta:], pkt[:linear])
 	return x, nil
+}
+
+// maxFrags is MAX_SKB_FRAGS.
+const maxFrags = 17
+
+// BuffLen is the packet's length, fragments included
+// (bpf_xdp_get_buff_len).
+func (x *XDP) BuffLen() int {
+	n := x.DataEnd - x.Data
+	for _, f := range x.frags {
+		n += len(f)
+	}
+	return n
+}
+
+// span returns the packet bytes [off, off+n) from data on, across the
+// linear part and the fragments, as slices of the frame's memory.
+func (x *XDP) span(off, n int) [][]byte {
+	var out [][]byte
+	parts := append([][]byte{x.frame[x.Data:x.DataEnd]}, x.frags...)
+	for _, p := range parts {
+		if n == 0 {
+			break
+		}
+		if off >= len(p) {
+			off -= len(p)
+			continue
+		}
+		k := min(n, len(p)-off)
+		out = append(out, p[off:off+k])
+		off, n = 0, n-k
+	}
+	return out
 }
 
 // xdpPool recycles frames: runs of gbpf xdp go through one per packet.
@@ -116,7 +158,16 @@ func (x *XDP) Frame() []byte { return x.frame }
 func (x *XDP) ContextAddr() uint64 { return addrOf(x.md) }
 
 // Packet is what the kernel returns as data_out: metadata and packet.
-func (x *XDP) Packet() []byte { return x.frame[x.DataMeta:x.DataEnd] }
+func (x *XDP) Packet() []byte {
+	if len(x.frags) == 0 {
+		return x.frame[x.DataMeta:x.DataEnd]
+	}
+	out := append([]byte(nil), x.frame[x.DataMeta:x.DataEnd]...)
+	for _, f := range x.frags {
+		out = append(out, f...)
+	}
+	return out
+}
 
 // ContextOut is the xdp_md the kernel returns: the input with data and
 // data_end rewritten as offsets from data_meta; nil without an input ctx.
@@ -186,6 +237,9 @@ func (x *XDP) AdjustMeta(delta int64) int64 {
 
 // AdjustTail is bpf_xdp_adjust_tail.
 func (x *XDP) AdjustTail(delta int64) int64 {
+	if len(x.frags) > 0 {
+		return x.adjustFragTail(delta)
+	}
 	end := int64(x.DataEnd) + delta
 	if end > xdpFrameSize-xdpTailroom || end < int64(x.Data+ethHlen) {
 		return -int64(syscall.EINVAL)
@@ -194,6 +248,38 @@ func (x *XDP) AdjustTail(delta int64) int64 {
 		clear(x.frame[x.DataEnd:end])
 	}
 	x.DataEnd = int(end)
+	return 0
+}
+
+// adjustFragTail is bpf_xdp_adjust_tail on a multi-buffer frame: growing
+// uses the last fragment's page, shrinking frees fragments from the end
+// and, once none is left, trims the linear part.
+func (x *XDP) adjustFragTail(delta int64) int64 {
+	last := &x.frags[len(x.frags)-1]
+	if delta >= 0 {
+		if delta > int64(xdpFrameSize-len(*last)) {
+			return -int64(syscall.EINVAL)
+		}
+		*last = append(*last, make([]byte, delta)...)
+		return 0
+	}
+	shrink := -delta
+	if shrink > int64(x.BuffLen()-ethHlen) {
+		return -int64(syscall.EINVAL)
+	}
+	for len(x.frags) > 0 && shrink > 0 {
+		f := &x.frags[len(x.frags)-1]
+		k := min(shrink, int64(len(*f)))
+		*f = (*f)[:int64(len(*f))-k]
+		shrink -= k
+		if len(*f) > 0 {
+			break
+		}
+		x.frags = x.frags[:len(x.frags)-1]
+	}
+	if len(x.frags) == 0 {
+		x.DataEnd -= int(shrink)
+	}
 	return 0
 }
 

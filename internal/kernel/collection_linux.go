@@ -35,6 +35,11 @@ func LoadCollection(spec *ebpf.CollectionSpec) (*Collection, error) {
 		return nil, err
 	}
 	spec = spec.Copy()
+	// Test runs need no pinned maps (libbpf's LIBBPF_PIN_BY_NAME), and
+	// pinning would need a bpffs path: load them unpinned, as gbpf does.
+	for _, ms := range spec.Maps {
+		ms.Pinning = ebpf.PinNone
+	}
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{
 		Programs: ebpf.ProgramOptions{LogSizeStart: 1 << 20},
 	})
