@@ -257,3 +257,55 @@ func strtoul(m *interp.Machine, bufAddr, bufLen, flags, resAddr, _ uint64) (uint
 	}
 	return uint64(n), nil
 }
+
+// bpf_fib_lookup answers from gbpf's network: one device, the loopback
+// (ifindex 1), which does not forward, as on a default host. So a lookup
+// through it is BPF_FIB_LKUP_RET_FWD_DISABLED, through any other device
+// -ENODEV, and link-local, multicast or loopback IPv6 addresses are never
+// forwarded.
+const (
+	fibLookupSize   = 64
+	fibLookupMask   = 0x3f // DIRECT, OUTPUT, SKIP_NEIGH, TBID, SRC, MARK
+	fibRetNotFwded  = 4
+	fibRetFwdDisabl = 5
+	afInet          = 2
+	afInet6         = 10
+)
+
+func init() { Helpers[int32(casm.FnFibLookup)] = fibLookup }
+
+func fibLookup(m *interp.Machine, _, paramsAddr, plen, flags, _ uint64) (uint64, error) {
+	if runOf(m).XDP == nil && runOf(m).SKB == nil {
+		return 0, errBadContext("bpf_fib_lookup")
+	}
+	if int32(plen) < fibLookupSize || flags&^fibLookupMask != 0 {
+		return errno(syscall.EINVAL), nil
+	}
+	p, err := mem(m, paramsAddr, fibLookupSize, true, "bpf_fib_lookup params")
+	if err != nil {
+		return 0, err
+	}
+	ifindex := binary.LittleEndian.Uint32(p[8:])
+	switch p[0] {
+	case afInet:
+	case afInet6:
+		if strictV6(p[16:32]) || strictV6(p[32:48]) {
+			return fibRetNotFwded, nil
+		}
+	default:
+		return errno(syscall.EAFNOSUPPORT), nil
+	}
+	if ifindex != loopbackIndex {
+		return errno(syscall.ENODEV), nil
+	}
+	return fibRetFwdDisabl, nil
+}
+
+// strictV6 is rt6_need_strict: multicast, link-local or loopback.
+func strictV6(a []byte) bool {
+	loopback := a[15] == 1
+	for _, b := range a[:15] {
+		loopback = loopback && b == 0
+	}
+	return a[0] == 0xff || a[0] == 0xfe && a[1]&0xc0 == 0x80 || loopback
+}
