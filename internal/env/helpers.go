@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -842,15 +843,16 @@ func spinLock(m *interp.Machine, addr, _, _, _, _ uint64) (uint64, error) {
 			return 0, fmt.Errorf("bpf_spin_lock at 0x%x: the program already holds it", addr)
 		}
 	}
-	// Another run holds the lock only for a few instructions; a lock word
-	// that stays taken is garbage or a lock leaked outside gbpf's runs, and
-	// the run fails rather than hang.
+	// Another run holds the lock only for a few instructions, so wait for
+	// it; a taken lock word no run holds is garbage (or a lock taken
+	// outside gbpf), and the run fails at once rather than hang.
 	for spins := 0; !atomic.CompareAndSwapUint32(word, 0, 1); spins++ {
-		if spins > 1_000_000 {
-			return 0, fmt.Errorf("bpf_spin_lock at 0x%x: still taken after a million tries", addr)
+		if _, held := heldLocks.Load(addr); !held && spins > 100 || spins > 1_000_000 {
+			return 0, fmt.Errorf("bpf_spin_lock at 0x%x: the lock word is taken and no run holds it", addr)
 		}
 		runtime.Gosched()
 	}
+	heldLocks.Store(addr, struct{}{})
 	r.locks = append(r.locks, addr)
 	return 0, nil
 }
@@ -867,7 +869,11 @@ func spinUnlock(m *interp.Machine, addr, _, _, _, _ uint64) (uint64, error) {
 	return 0, fmt.Errorf("bpf_spin_unlock at 0x%x: the program does not hold it", addr)
 }
 
+// heldLocks are the spin lock words runs hold right now, process-wide.
+var heldLocks sync.Map
+
 func unlock(m *interp.Machine, addr uint64) {
+	heldLocks.Delete(addr)
 	if b, ok := m.Memory(addr, 4, true); ok {
 		atomic.StoreUint32((*uint32)(unsafe.Pointer(unsafe.SliceData(b))), 0)
 	}
