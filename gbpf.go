@@ -14,8 +14,10 @@
 package gbpf
 
 import (
+	"debug/elf"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/cilium/ebpf"
 )
@@ -33,15 +35,33 @@ type (
 
 // LoadCollectionSpec parses an ELF object built by clang -target bpf.
 func LoadCollectionSpec(file string) (*CollectionSpec, error) {
-	spec, err := ebpf.LoadCollectionSpec(file)
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", file, err)
+	}
+	defer f.Close()
+	spec, err := LoadCollectionSpecFromReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", file, err)
 	}
 	return spec, nil
 }
 
+// maxSectionSize bounds the sections an object may declare: a data
+// section becomes one map value, which the kernel caps far lower, and a
+// malformed object must not make the parser allocate gigabytes for a
+// .bss that only claims that size.
+const maxSectionSize = 1 << 26
+
 // LoadCollectionSpecFromReader parses an ELF object from rd.
 func LoadCollectionSpecFromReader(rd io.ReaderAt) (*CollectionSpec, error) {
+	if f, err := elf.NewFile(rd); err == nil {
+		for _, s := range f.Sections {
+			if s.Size > maxSectionSize && (s.Type == elf.SHT_NOBITS || s.Type == elf.SHT_PROGBITS) {
+				return nil, fmt.Errorf("load ELF: section %s claims %d bytes, more than %d", s.Name, s.Size, maxSectionSize)
+			}
+		}
+	}
 	spec, err := ebpf.LoadCollectionSpecFromReader(rd)
 	if err != nil {
 		return nil, fmt.Errorf("load ELF: %w", err)
