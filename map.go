@@ -2,6 +2,7 @@ package gbpf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -216,7 +217,7 @@ func (m *Map) Update(key, value any, flags MapUpdateFlags) error {
 		if !ok || len(k) != 4 {
 			return m.fail("update", fmt.Errorf("a program is not a value of a %s map: %w", m.spec.Type, syscall.EINVAL))
 		}
-		return m.fail("update", progs.UpdateProgram(leUint32(k), v.prog))
+		return m.fail("update", progs.UpdateProgram(binary.LittleEndian.Uint32(k), v.prog))
 	case *Map:
 		outer, ok := m.m.(maps.MapOfMaps)
 		if !ok {
@@ -311,10 +312,6 @@ func (it *MapIterator) Next(keyOut, valueOut any) bool {
 // Err is the error that ended the iteration, if any.
 func (it *MapIterator) Err() error { return it.err }
 
-func leUint32(b []byte) uint32 {
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
-}
-
 // MapEntry is one element of a map in raw bytes, as Map.Entries lists it.
 type MapEntry struct {
 	// Key is nil for maps without keys (queue, stack, ring buffer).
@@ -360,7 +357,7 @@ func (m *Map) Entries() ([]MapEntry, error) {
 		e := MapEntry{Key: next}
 		switch mm := m.m.(type) {
 		case maps.Programs:
-			p, _ := mm.Program(leUint32(next)).(*env.Prog)
+			p, _ := mm.Program(binary.LittleEndian.Uint32(next)).(*env.Prog)
 			if p == nil {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -54,12 +55,10 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return pe.code
 	}
 	var jsonDone *jsonReported
-	if !errors.As(err, &jsonDone) {
-		fmt.Fprintf(stderr, "gbpf: %v\n", err)
-	} else {
-		fmt.Fprintf(stderr, "gbpf: %v\n", jsonDone.err)
+	if errors.As(err, &jsonDone) {
 		err = jsonDone.err
 	}
+	fmt.Fprintf(stderr, "gbpf: %s\n", oneLine(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -99,6 +98,20 @@ func isHexMemory(s string) bool {
 		}
 	}
 	return digits > 0
+}
+
+// oneLine keeps the contract's one-line errors for messages that carry
+// more (the kernel verifier's log): the first line, and the last line
+// that says why (the log ends with statistics).
+func oneLine(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	for i := len(lines) - 1; i > 0; i-- {
+		why := strings.TrimSpace(lines[i])
+		if why != "" && !strings.HasPrefix(why, "processed ") && !strings.HasPrefix(why, "verification time") {
+			return lines[0] + " (" + why + ")"
+		}
+	}
+	return lines[0]
 }
 
 // jsonReported wraps an error that a --json command already put into its

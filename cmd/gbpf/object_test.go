@@ -110,3 +110,14 @@ func TestXDPCommand(t *testing.T) {
 		t.Errorf("rerun over --out: exit %d\n%s", code, out)
 	}
 }
+
+func TestOneLineErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain": "plain",
+		"load: rejected\nlog:\n  R1 offset is outside of the packet\n  processed 2 insns": "load: rejected (R1 offset is outside of the packet)",
+	} {
+		if got := oneLine(in); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package env
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -279,15 +281,8 @@ func getNumaNodeID(*interp.Machine, uint64, uint64, uint64, uint64, uint64) (uin
 func readMemory(m *interp.Machine) kfmt.Memory {
 	return func(addr uint64, n int) ([]byte, bool) {
 		// Strings may end before n bytes; take as much as is readable.
-		for ; n > 0; n-- {
-			if b, ok := m.Memory(addr, uint64(n), false); ok {
-				return b, true
-			}
-			if n > 64 {
-				n = 65 // shrink fast for long reads near a region's end
-			}
-		}
-		return nil, false
+		b := m.Readable(addr, uint64(n))
+		return b, len(b) > 0
 	}
 }
 
@@ -354,14 +349,9 @@ func traceVprintk(m *interp.Machine, fmtAddr, fmtSize, dataAddr, dataLen, _ uint
 
 // cString returns the NUL-terminated string at addr, NUL included.
 func cString(m *interp.Machine, addr uint64) ([]byte, error) {
-	for n := uint64(1); n <= 4096; n++ {
-		b, ok := m.Memory(addr, n, false)
-		if !ok {
-			break
-		}
-		if b[n-1] == 0 {
-			return b, nil
-		}
+	b := m.Readable(addr, 4096)
+	if n := bytes.IndexByte(b, 0); n >= 0 {
+		return b[:n+1], nil
 	}
 	return nil, fmt.Errorf("string at 0x%x is not NUL-terminated in readable memory: %w", addr, ErrBadPointer)
 }
@@ -564,21 +554,18 @@ func probeReadStr(kind probeKind) interp.Helper {
 		if size == 0 {
 			return 0, nil
 		}
-		n := uint64(0)
-		for ; n < size-1; n++ {
-			b, ok := readable(m, kind, src+n, 1)
-			if !ok {
-				if n == 0 {
-					clear(dst)
-					return probeFault(kind, src), nil
-				}
-				break
-			}
-			if b[0] == 0 {
-				break
-			}
-			dst[n] = b[0]
+		var b []byte
+		if kind != probeUser {
+			b = m.Readable(src, size-1)
 		}
+		if len(b) == 0 && size > 1 {
+			clear(dst)
+			return probeFault(kind, src), nil
+		}
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		n := uint64(copy(dst, b))
 		dst[n] = 0
 		return n + 1, nil
 	}
@@ -749,7 +736,7 @@ func redirectMap(m *interp.Machine, mapAddr, key, flags, _, _ uint64) (uint64, e
 	}
 	if v, ok := mp.(maps.Values); ok {
 		var k [4]byte
-		putLE32(k[:], uint32(key))
+		binary.LittleEndian.PutUint32(k[:], uint32(key))
 		if v.ProgLookup(k[:mp.Spec().KeySize], runOf(m).CPU) != nil {
 			return xdpRedirect, nil
 		}
@@ -895,18 +882,9 @@ func strncmp(m *interp.Machine, s1Addr, s1Size, s2Addr, _, _ uint64) (uint64, er
 // layout: ip at offset 128), and 0 for other program types.
 func getFuncIP(m *interp.Machine, ctx, _, _, _, _ uint64) (uint64, error) {
 	if b, ok := m.Memory(ctx+128, 8, false); ok {
-		return leUint64(b), nil
+		return binary.LittleEndian.Uint64(b), nil
 	}
 	return 0, nil
-}
-
-func leUint64(b []byte) uint64 {
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
-
-func putLE32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
 func errBadContext(name string) error {

@@ -51,16 +51,7 @@ func (m *Machine) translate(addr, size uint64, write bool) (unsafe.Pointer, bool
 }
 
 func (m *Machine) translateDyn(addr, size uint64, write bool) (unsafe.Pointer, bool) {
-	// The last region that starts at or below addr.
-	lo, hi := 0, len(m.dyn)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if m.dyn[mid].lo <= addr {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
+	lo := m.dynAfter(addr)
 	// Regions may nest (a record inside a buffer also registered whole):
 	// look back past ones that end too early.
 	for i := lo - 1; i >= 0 && i >= lo-4; i-- {
@@ -74,6 +65,43 @@ func (m *Machine) translateDyn(addr, size uint64, write bool) (unsafe.Pointer, b
 		}
 	}
 	return nil, false
+}
+
+// dynAfter is the index of the first helper-added region that starts
+// above addr.
+func (m *Machine) dynAfter(addr uint64) int {
+	lo, hi := 0, len(m.dyn)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if m.dyn[mid].lo <= addr {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// Readable returns the readable bytes from addr to the end of the region
+// holding it, at most max: what helpers that read C strings of unknown
+// length may look at. nil when addr is in no region.
+func (m *Machine) Readable(addr, max uint64) []byte {
+	pick := func(r *region) []byte {
+		n := min(r.size-(addr-r.lo), max)
+		return unsafe.Slice((*byte)(unsafe.Add(r.base, addr-r.lo)), n)
+	}
+	for i := range m.regions {
+		if r := &m.regions[i]; addr-r.lo < r.size {
+			return pick(r)
+		}
+	}
+	lo := m.dynAfter(addr)
+	for i := lo - 1; i >= 0 && i >= lo-4; i-- {
+		if r := &m.dyn[i]; addr-r.lo < r.size {
+			return pick(r)
+		}
+	}
+	return nil
 }
 
 // AddRegion gives the program memory for the rest of the run and returns

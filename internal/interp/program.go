@@ -5,6 +5,7 @@
 package interp
 
 import (
+	"strconv"
 	"sync"
 	"unsafe"
 
@@ -215,7 +216,7 @@ const funcTag = 0xfff0_0000_0000_0000
 func (m *Machine) CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	pc := fn - funcTag
 	if fn < funcTag || pc >= uint64(len(m.prog.code)) {
-		return 0, &RuntimeError{PC: -1, Err: ErrBadCallback, Detail: "0x" + hex(fn) + " is not a function of this program"}
+		return 0, &RuntimeError{PC: -1, Err: ErrBadCallback, Detail: "0x" + strconv.FormatUint(fn, 16) + " is not a function of this program"}
 	}
 	if m.depth+1 >= MaxFrames {
 		return 0, &RuntimeError{PC: int(pc), Err: ErrCallDepth, Detail: "more than 8 nested calls (callback)"}
@@ -231,20 +232,6 @@ func (m *Machine) CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	v, err := m.exec(m.prog, int(pc), &r)
 	m.depth, m.fp, m.tail = saveDepth, saveFP, saveTail
 	return v, err
-}
-
-func hex(v uint64) string {
-	const digits = "0123456789abcdef"
-	var b [16]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = digits[v&15]
-		v >>= 4
-		if v == 0 {
-			return string(b[i:])
-		}
-	}
 }
 
 // Rearm readies m for another run of p with the same memory, as the
