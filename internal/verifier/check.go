@@ -569,9 +569,6 @@ func typeName(r *reg) string {
 	if r.maybeNull {
 		s += "_or_null"
 	}
-	if r.t == ptrMapValue || r.t == constMap || r.t == ptrPacket || r.t == ptrCtx || r.t == ptrPacketEnd || r.t == ptrPacketMeta || r.t == ptrMapKey || r.t == ptrMem || r.t == ptrStack {
-		return s
-	}
 	return s
 }
 

@@ -40,24 +40,10 @@ var knownGaps = map[string]string{
 	"maps_tour.o/xdp_algo":   "no precision tracking yet: accumulators defeat state pruning",
 	// Helpers and kfuncs gbpf does not implement (the programs cannot run
 	// in gbpf either).
-	"r2_miss_dynptr.o/dynptr":   "helper not implemented",
-	"r2_miss_misc.o/iter":       "kfunc",
-	"r2_miss_misc.o/strtol":     "helper not implemented",
-	"r2_miss_skb.o/change_head": "helper not implemented",
-	"r2_miss_skb.o/change_type": "helper not implemented",
-	"r2_miss_skb.o/check_mtu":   "helper not implemented",
-	"r2_miss_skb.o/classid":     "helper not implemented",
-	"r2_miss_skb.o/ecn_ce":      "helper not implemented",
-	"r2_miss_skb.o/sock_cookie": "helper not implemented",
-	"r3_nat46.o/tunkey":         "helper not implemented",
-	"r3_fib.o/fib":              "helper not implemented",
-	"r3_timer.o/timer":          "helper not implemented",
-	"r3_misc.o/misc":            "pending-branch limit: callback re-entry without precision tracking queues too many paths",
-	"skb_extras.o/tc_clone":     "helper not implemented",
-	"skb_extras.o/tc_ecn":       "helper not implemented",
-	"skb_extras.o/tc_head":      "helper not implemented",
-	"skb_extras.o/tc_neigh":     "helper not implemented",
-	"skb_extras.o/tc_peer":      "helper not implemented",
+	"r2_miss_misc.o/iter": "kfunc",
+	"r3_nat46.o/tunkey":   "helper not implemented",
+	"r3_timer.o/timer":    "helper not implemented",
+	"r3_misc.o/misc":      "pending-branch limit: callback re-entry without precision tracking queues too many paths",
 }
 
 // kernelVerdict loads only prog of spec into the running kernel.

@@ -33,6 +33,14 @@ const (
 	argSpinLock // ARG_PTR_TO_SPIN_LOCK
 	argAllocMem // ARG_PTR_TO_ALLOC_MEM | OBJ_RELEASE
 	argConstStr // ARG_PTR_TO_CONST_STR
+	// ARG_PTR_TO_FIXED_SIZE_MEM | MEM_ALIGNED (size in proto.fixed):
+	// initialized memory the helper reads and may write, or (Out, with
+	// MEM_UNINIT) memory it only writes.
+	argFixedMem
+	argFixedMemOut
+	argSockCommon // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
+	argDynptrInit // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT
+	argDynptr     // ARG_PTR_TO_DYNPTR (initialized)
 )
 
 type retType uint8
@@ -42,6 +50,9 @@ const (
 	retVoid
 	retMapValueOrNull
 	retAllocMemOrNull
+	retSocketOrNull     // RET_PTR_TO_SOCKET_OR_NULL, an acquired reference
+	retSockCommonOrNull // RET_PTR_TO_SOCK_COMMON_OR_NULL, an acquired reference
+	retDynptrMemOrNull  // RET_PTR_TO_DYNPTR_MEM_OR_NULL
 )
 
 // progClass groups program types by the helpers they may call.
@@ -62,8 +73,10 @@ type proto struct {
 	ret       retType
 	progs     progClass
 	pktAccess bool // may take packet pointers as memory arguments
+	memWrite  bool // argMem arguments are also written (MEM_WRITE)
 	changes   bool // changes packet data: packet pointers become invalid
 	mapTypes  []maps.Type
+	fixed     [5]int // sizes of argFixedMem arguments
 }
 
 func mt(ts ...maps.Type) []maps.Type { return ts }
@@ -102,7 +115,7 @@ var helperProtos = map[casm.BuiltinFunc]proto{
 	casm.FnProbeReadUser:        {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
 	casm.FnProbeReadKernelStr:   {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
 	casm.FnProbeReadUserStr:     {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
-	casm.FnGetCurrentPidTgid:    {progs: pcTracing | pcSyscall},
+	casm.FnGetCurrentPidTgid:    {progs: pcAll},
 	casm.FnGetCurrentUidGid:     {progs: pcTracing | pcSyscall},
 	casm.FnGetCurrentComm:       {args: [5]argType{argMemOut, argSize}, progs: pcTracing | pcSyscall},
 	casm.FnCsumDiff:             {args: [5]argType{argMemOrNull, argSizeOrZero, argMemOrNull, argSizeOrZero, argAnything}, progs: pcXDP | pcTC, pktAccess: true},
@@ -136,6 +149,28 @@ var helperProtos = map[casm.BuiltinFunc]proto{
 	casm.FnGetHashRecalc:        {args: [5]argType{argCtx}, progs: pcTC},
 	casm.FnSkbAdjustRoom:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
 	casm.FnSkbChangeProto:       {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnCloneRedirect:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnGetCgroupClassid:     {args: [5]argType{argCtx}, progs: pcTC},
+	casm.FnGetRouteRealm:        {args: [5]argType{argCtx}, progs: pcTC},
+	casm.FnSkbChangeType:        {args: [5]argType{argCtx, argAnything}, progs: pcTC},
+	casm.FnSkbChangeHead:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnGetSocketCookie:      {args: [5]argType{argCtx}, progs: pcTC | pcSocket},
+	casm.FnGetSocketUid:         {args: [5]argType{argCtx}, progs: pcTC | pcSocket},
+	casm.FnSkbEcnSetCe:          {args: [5]argType{argCtx}, progs: pcTC},
+	casm.FnRedirectNeigh:        {args: [5]argType{argAnything, argMemOrNull, argSizeOrZero, argAnything}, progs: pcTC},
+	casm.FnRedirectPeer:         {args: [5]argType{argAnything, argAnything}, progs: pcTC},
+	casm.FnFibLookup:            {args: [5]argType{argCtx, argMem, argSize, argAnything}, progs: pcXDP | pcTC, memWrite: true},
+	casm.FnCheckMtu:             {args: [5]argType{argCtx, argAnything, argFixedMem, argAnything, argAnything}, progs: pcXDP | pcTC, fixed: [5]int{2: 4}},
+	casm.FnSkLookupTcp:          {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSocketOrNull, progs: pcXDP | pcTC, pktAccess: true},
+	casm.FnSkLookupUdp:          {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSocketOrNull, progs: pcXDP | pcTC, pktAccess: true},
+	casm.FnSkcLookupTcp:         {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSockCommonOrNull, progs: pcXDP | pcTC, pktAccess: true},
+	casm.FnSkRelease:            {args: [5]argType{argSockCommon}, progs: pcXDP | pcTC},
+	casm.FnStrtol:               {args: [5]argType{argMem, argSize, argAnything, argFixedMemOut}, progs: pcAll, fixed: [5]int{3: 8}},
+	casm.FnStrtoul:              {args: [5]argType{argMem, argSize, argAnything, argFixedMemOut}, progs: pcAll, fixed: [5]int{3: 8}},
+	casm.FnDynptrFromMem:        {args: [5]argType{argMemOut, argSizeOrZero, argAnything, argDynptrInit}, progs: pcAll},
+	casm.FnDynptrRead:           {args: [5]argType{argMemOut, argSizeOrZero, argDynptr, argAnything, argAnything}, progs: pcAll},
+	casm.FnDynptrWrite:          {args: [5]argType{argDynptr, argAnything, argMem, argSizeOrZero, argAnything}, progs: pcAll},
+	casm.FnDynptrData:           {args: [5]argType{argDynptr, argAnything, argAllocSize}, ret: retDynptrMemOrNull, progs: pcAll},
 }
 
 func isCallbackHelper(id int32) bool {
@@ -264,6 +299,18 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 		regs[0] = reg{t: ptrMem, memSize: int32(meta.memSize), maybeNull: true, id: rid, refID: rid}
 		regs[0].setConstVar(0)
 		st.refs = append(st.refs, ref{id: rid, pc: v.pc})
+	case retSocketOrNull, retSockCommonOrNull:
+		t := ptrSocket
+		if pr.ret == retSockCommonOrNull {
+			t = ptrSockCommon
+		}
+		rid := v.newID()
+		regs[0] = reg{t: t, maybeNull: true, id: rid, refID: rid}
+		regs[0].setConstVar(0)
+		st.refs = append(st.refs, ref{id: rid, pc: v.pc})
+	case retDynptrMemOrNull:
+		regs[0] = reg{t: ptrMem, memSize: int32(meta.memSize), maybeNull: true, id: v.newID()}
+		regs[0].setConstVar(0)
 	}
 	v.trail(fmt.Sprintf("%d: call %s", v.pc, name))
 }
@@ -315,7 +362,29 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 			v.reject(hintSize, "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'", regno+1)
 		}
 		out := at == argMemOut || at == argMemOutOrNull
-		v.checkHelperMem(regno, int(sr.umax), out, out, pr.pktAccess)
+		if casm.BuiltinFunc(ins.Imm) == casm.FnDynptrFromMem && r.t != ptrMapValue {
+			v.reject("", "Unsupported reg type %s for bpf_dynptr_from_mem data", typeName(r))
+		}
+		v.checkHelperMem(regno, int(sr.umax), out || pr.memWrite, out, pr.pktAccess)
+	case argFixedMem, argFixedMemOut:
+		v.checkPtrArg(regno, r, name, pr)
+		size := pr.fixed[i]
+		if r.t == ptrStack || r.t == ptrMapValue {
+			if !r.varZero() || (int(r.off)%size) != 0 {
+				v.reject("", "misaligned access off %d size %d", r.off, size)
+			}
+		}
+		v.checkHelperMem(regno, size, true, at == argFixedMemOut, pr.pktAccess)
+	case argSockCommon:
+		if r.t != ptrSocket && r.t != ptrSockCommon || r.maybeNull {
+			v.reject(hintNull, "R%d type=%s expected=sock_common, sock", regno, typeName(r))
+		}
+		if r.off != 0 || !r.varZero() {
+			v.reject("", "R%d must have zero offset when passed to release func", regno)
+		}
+		v.release(v.st, r.refID, true)
+	case argDynptrInit, argDynptr:
+		v.dynptrArg(regno, r, at == argDynptrInit, i)
 	case argSize, argSizeOrZero:
 		// checked with the memory argument
 	case argAllocSize:
@@ -457,4 +526,40 @@ func (v *verifier) enterCallback(ins asm.Instruction, meta *callMeta) {
 	cb.frames = append(cb.frames, nf)
 	cb.path = &pathNode{prev: cb.path, text: fmt.Sprintf("%d: enter callback %s", v.pc, v.subprogs[v.subAt[meta.fn]].name)}
 	v.push(cb, meta.fn)
+}
+
+// dynptrArg checks a struct bpf_dynptr argument: 16 bytes of stack at a
+// constant, 8-byte aligned offset, which the helper initializes (init) or
+// which must hold a dynptr.
+func (v *verifier) dynptrArg(regno asm.Register, r *reg, init bool, argIdx int) {
+	if r.t != ptrStack {
+		v.reject("", "arg#%d expected pointer to stack or const struct bpf_dynptr", argIdx)
+	}
+	if !r.varZero() {
+		v.reject("", "dynptr has to be at a constant offset")
+	}
+	off := int(r.off)
+	if off%slotSize != 0 {
+		v.reject("", "cannot pass in dynptr at an offset=%d", off)
+	}
+	if off < -maxStack || off+2*slotSize > 0 {
+		v.reject("", "invalid indirect access to stack R%d off=%d size=16", regno, off)
+	}
+	f := v.st.frames[r.frame]
+	f.grow(off)
+	v.noteDepth(r.frame, off)
+	lo, _ := f.byteAt(off)
+	hi, _ := f.byteAt(off + slotSize)
+	if init {
+		for i, s := range []*slot{lo, hi} {
+			*s = slot{spillSize: i + 1}
+			for b := range s.kinds {
+				s.kinds[b] = stDynptr
+			}
+		}
+		return
+	}
+	if lo.kinds[0] != stDynptr || lo.spillSize != 1 || hi.kinds[0] != stDynptr || hi.spillSize != 2 {
+		v.reject("initialize it with bpf_dynptr_from_mem first", "Expected an initialized dynptr as arg #%d", argIdx)
+	}
 }

@@ -221,7 +221,7 @@ func flip(op asm.OpCode) asm.OpCode {
 
 func notNullType(r *reg) bool {
 	switch r.t {
-	case ptrCtx, ptrStack, ptrMapValue, ptrMapKey, ptrPacket, ptrPacketMeta, ptrPacketEnd, ptrMem, constMap, ptrFunc:
+	case ptrCtx, ptrStack, ptrMapValue, ptrMapKey, ptrPacket, ptrPacketMeta, ptrPacketEnd, ptrMem, constMap, ptrFunc, ptrSocket, ptrSockCommon:
 		return !r.maybeNull
 	}
 	return false

@@ -150,6 +150,17 @@ func (v *verifier) access(regno asm.Register, off, size int, write bool, val *re
 		return sizedUnknown(size)
 	case ptrCtx:
 		return v.ctxAccess(regno, &p, off, size, write, val)
+	case ptrSocket, ptrSockCommon:
+		if write {
+			v.reject("", "R%d cannot write into %s", regno, typeName(&p))
+		}
+		if !p.varZero() {
+			v.reject("", "R%d invalid variable-offset %s access", regno, typeName(&p))
+		}
+		if !sockAccessOK(int(p.off)+off, size, p.t == ptrSockCommon) {
+			v.reject("", "R%d invalid %s access off=%d size=%d", regno, typeName(&p), int(p.off)+off, size)
+		}
+		return sizedUnknown(size)
 	case ptrPacket, ptrPacketMeta:
 		if write && !v.pktWritable() {
 			v.reject("", "cannot write into packet")
@@ -242,10 +253,13 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 		for o := int(lo); o < int(hi); o++ {
 			s, b := f.byteAt(o)
 			if write {
+				f.destroyDynptr(o)
 				if s.isSpill() {
 					s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
 				}
 				s.kinds[b] = stMisc
+			} else if s.kinds[b] == stDynptr {
+				v.reject("", "invalid read from stack R%d var_off=(%#x; %#x) off=%d: a struct bpf_dynptr is there", regno, p.tn.v, p.tn.m, int(p.off)+off)
 			} else if s.isSpill() && s.spill.t != scalar && v.cfg.Unprivileged {
 				v.reject("", "invalid read from stack R%d var_off", regno)
 			}
@@ -267,6 +281,7 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 	v.noteDepth(p.frame, o)
 	s, b := f.byteAt(o)
 	if write {
+		f.destroyDynptr(o)
 		if val.t != scalar && size != 8 {
 			v.reject("", "invalid size of register spill")
 		}
@@ -321,6 +336,8 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 	zero := true
 	for i := 0; i < size; i++ {
 		switch s.kinds[b+i] {
+		case stDynptr:
+			v.reject("read the dynptr's memory with bpf_dynptr_read or bpf_dynptr_data", "invalid read from stack off %d+%d size %d: a struct bpf_dynptr is there", p.off, off, size)
 		case stZero:
 		case stInvalid:
 			zero = false
@@ -364,12 +381,16 @@ func (v *verifier) checkHelperMem(regno asm.Register, size int, write, uninit bo
 		for o := int(lo); o < int(hi); o++ {
 			s, b := f.byteAt(o)
 			if write {
+				f.destroyDynptr(o)
 				if s.isSpill() {
 					s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
 					s.spill = reg{}
 				}
 				s.kinds[b] = stMisc
 				continue
+			}
+			if s.kinds[b] == stDynptr {
+				v.reject("", "invalid indirect read from stack R%d off %d+%d size %d: a struct bpf_dynptr is there", regno, lo, o-int(lo), size)
 			}
 			if s.kinds[b] == stInvalid && v.cfg.Unprivileged {
 				v.reject(hintStack, "invalid indirect read from stack R%d off %d+%d size %d", regno, lo, o-int(lo), size)
@@ -404,4 +425,49 @@ func (v *verifier) checkHelperMem(regno asm.Register, size int, write, uninit bo
 	default:
 		v.reject("", "R%d type=%s expected=fp, pkt, pkt_meta, map_key, map_value, mem", regno, typeName(&p))
 	}
+}
+
+// sockAccessOK applies the kernel's bpf_sock_is_valid_access (and, for
+// sock_common, bpf_sock_common_is_valid_access) to a load from struct
+// bpf_sock.
+func sockAccessOK(off, size int, common bool) bool {
+	const (
+		sockSize = 80
+		family   = 4
+		typ      = 8
+		priority = 20
+		srcIP4   = 24
+		srcIP6   = 28
+		srcPort  = 44
+		dstPort  = 48
+		dstIP4   = 52
+		dstIP6   = 56
+		state    = 72
+		rxQueue  = 76
+	)
+	if off < 0 || off >= sockSize || size <= 0 || off%size != 0 {
+		return false
+	}
+	if common && off >= typ && off < priority+4 {
+		return false
+	}
+	narrow := func(fieldSize int) bool {
+		// bpf_ctx_narrow_access_ok: a power of two no larger than the
+		// field, within it.
+		return size <= fieldSize && off%fieldSize+size <= fieldSize
+	}
+	switch {
+	case off == state || off == family || off == typ || off == 12 || off == srcPort || off == rxQueue,
+		off >= srcIP4 && off < srcIP4+4, off >= srcIP6 && off < srcIP6+16,
+		off >= dstIP4 && off < dstIP4+4, off >= dstIP6 && off < dstIP6+16:
+		return narrow(4)
+	case off >= dstPort && off < dstPort+2:
+		if size == 4 {
+			return true
+		}
+		return narrow(2)
+	case off >= dstPort+2 && off < dstIP4:
+		return false // padding
+	}
+	return size == 4
 }

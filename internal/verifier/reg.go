@@ -23,6 +23,8 @@ const (
 	ptrPacketMeta
 	ptrMem // ring buffer records and other sized memory
 	ptrFunc
+	ptrSocket     // struct bpf_sock from bpf_sk_lookup_*
+	ptrSockCommon // struct bpf_sock with only the common fields, from bpf_skc_lookup_tcp
 )
 
 var regTypeNames = [...]string{
@@ -38,6 +40,8 @@ var regTypeNames = [...]string{
 	ptrPacketMeta: "pkt_meta",
 	ptrMem:        "mem",
 	ptrFunc:       "func",
+	ptrSocket:     "sock",
+	ptrSockCommon: "sock_common",
 }
 
 func (t regType) String() string { return regTypeNames[t] }

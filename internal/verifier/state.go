@@ -13,6 +13,7 @@ const (
 	stSpill
 	stMisc
 	stZero
+	stDynptr // part of a struct bpf_dynptr (spillSize 1: its first slot, 2: its second)
 )
 
 const (
@@ -53,6 +54,25 @@ func (f *frame) grow(off int) {
 	}
 	if -off > f.depth {
 		f.depth = -off
+	}
+}
+
+// destroyDynptr forgets the struct bpf_dynptr a write at off lands in:
+// both of its slots become uninitialized, as in the kernel.
+func (f *frame) destroyDynptr(off int) {
+	s, _ := f.byteAt(off)
+	if s.kinds[0] != stDynptr {
+		return
+	}
+	// The dynptr's first slot is the lower address, so the higher index.
+	first := (-off - 1) / slotSize
+	if s.spillSize == 2 {
+		first++
+	}
+	for _, j := range []int{first, first - 1} {
+		if j >= 0 && j < len(f.stack) && f.stack[j].kinds[0] == stDynptr {
+			f.stack[j] = slot{}
+		}
 	}
 }
 
@@ -284,6 +304,10 @@ func stackSafe(old, cur *frame, ids *idMap, exact bool) bool {
 			switch k {
 			case stInvalid, stMisc:
 				if ck == stSpill && c.spill.t != scalar {
+					return false
+				}
+			case stDynptr:
+				if ck != stDynptr || c.spillSize != o.spillSize {
 					return false
 				}
 			case stZero:
