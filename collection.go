@@ -22,6 +22,9 @@ type CollectionOptions struct {
 	// Budget is the most instructions one run may execute, counting
 	// callbacks and tail calls; 0 means DefaultBudget.
 	Budget uint64
+	// Engine picks what runs the programs: the interpreter or the JIT
+	// (see Engine); the zero value is EngineDefault.
+	Engine Engine
 	// TraceOutput receives every bpf_trace_printk line as it is printed,
 	// from any run of the collection's programs. It must be safe for
 	// concurrent use. RunResult.Output also collects each run's lines.
@@ -42,6 +45,7 @@ type Collection struct {
 	opts      CollectionOptions
 	cpu       int          // runs' default CPU
 	cpuLocks  []sync.Mutex // a CPU runs one program at a time, as in the kernel
+	engine    engineState
 }
 
 // acquireCPU claims a CPU for a run: want if given, else the default CPU
@@ -126,6 +130,9 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 func (c *Collection) Close() {
 	for _, m := range c.Maps {
 		m.Close()
+	}
+	for _, p := range c.Programs {
+		p.closeCode()
 	}
 }
 

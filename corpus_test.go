@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gbpf/gbpf"
+	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/gbpf/gbpf/internal/kernel"
 	"github.com/gbpf/gbpf/testdata"
 )
@@ -20,18 +21,30 @@ type outcome struct {
 	maps    map[string][]gbpf.MapEntry
 }
 
+// corpusEngines are the engines the corpus runs on: the interpreter, and
+// the JIT where this process can have executable memory.
+func corpusEngines() []gbpf.Engine {
+	if jit.Available() != nil {
+		return []gbpf.Engine{gbpf.EngineInterpreter}
+	}
+	return []gbpf.Engine{gbpf.EngineInterpreter, gbpf.EngineJIT}
+}
+
 // runGbpf runs a case (after its Before cases) on a fresh collection.
-func runGbpf(t *testing.T, tc testdata.Case) outcome {
+func runGbpf(t *testing.T, tc testdata.Case, engine gbpf.Engine) outcome {
 	t.Helper()
 	spec, err := gbpf.LoadCollectionSpec(testdata.Path(tc.Object))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := gbpf.NewCollection(spec)
+	c, err := gbpf.NewCollectionWithOptions(spec, gbpf.CollectionOptions{Engine: engine})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if err := c.EngineFallback(); err != nil {
+		t.Fatal(err)
+	}
 	var res *gbpf.RunResult
 	for _, step := range withBefore(t, tc) {
 		p := c.Programs[step.Program]
@@ -114,8 +127,10 @@ func TestCorpusRetvals(t *testing.T) {
 			if tc.NoTestRun {
 				t.Skip("the kernel cannot test-run this program type")
 			}
-			if got := runGbpf(t, tc); got.retval != tc.Retval {
-				t.Errorf("retval %d, kernel %d", got.retval, tc.Retval)
+			for _, e := range corpusEngines() {
+				if got := runGbpf(t, tc, e); got.retval != tc.Retval {
+					t.Errorf("%s: retval %d, kernel %d", e, got.retval, tc.Retval)
+				}
 			}
 		})
 	}
@@ -133,18 +148,20 @@ func TestCorpusAgainstKernel(t *testing.T) {
 				t.Skip("the kernel cannot test-run this program type")
 			}
 			want := runKernel(t, tc)
-			got := runGbpf(t, tc)
-			if got.retval != want.retval {
-				t.Errorf("retval: gbpf %d, kernel %d", got.retval, want.retval)
-			}
-			if !bytes.Equal(got.dataOut, want.dataOut) {
-				t.Errorf("data out:\ngbpf   %x\nkernel %x", got.dataOut, want.dataOut)
-			}
-			if !bytes.Equal(got.ctxOut, want.ctxOut) {
-				t.Errorf("ctx out:\ngbpf   %x\nkernel %x", got.ctxOut, want.ctxOut)
-			}
-			for _, diff := range diffMaps(got.maps, want.maps) {
-				t.Error(diff)
+			for _, e := range corpusEngines() {
+				got := runGbpf(t, tc, e)
+				if got.retval != want.retval {
+					t.Errorf("%s: retval: gbpf %d, kernel %d", e, got.retval, want.retval)
+				}
+				if !bytes.Equal(got.dataOut, want.dataOut) {
+					t.Errorf("%s: data out:\ngbpf   %x\nkernel %x", e, got.dataOut, want.dataOut)
+				}
+				if !bytes.Equal(got.ctxOut, want.ctxOut) {
+					t.Errorf("%s: ctx out:\ngbpf   %x\nkernel %x", e, got.ctxOut, want.ctxOut)
+				}
+				for _, diff := range diffMaps(got.maps, want.maps) {
+					t.Errorf("%s: %s", e, diff)
+				}
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/env"
 	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/gbpf/gbpf/internal/loader"
 	"github.com/gbpf/gbpf/internal/maps"
 )
@@ -47,6 +48,7 @@ type Program struct {
 	prog    *env.Prog
 	globals []globalRegion
 	coll    *Collection
+	jit     *jit.Program // the machine code, when the JIT runs the program
 }
 
 // globalRegion is global data (.data, .rodata, .bss, ...) the program
@@ -103,7 +105,7 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec) (*Program, error) {
 			}
 		}
 	}
-	code, err := interp.New(insns, &interp.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+	code, err := c.newCode(p, insns)
 	if err != nil {
 		return nil, fmt.Errorf("program %s: %w", ps.Name, err)
 	}
@@ -209,10 +211,6 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	if opts == nil {
 		opts = &RunOptions{}
 	}
-	code := p.prog.Code
-	m := code.Machine()
-	defer code.Release(m)
-
 	if opts.CPU != nil && (*opts.CPU < 0 || *opts.CPU >= p.coll.opts.CPUs) {
 		return nil, fmt.Errorf("program %s: CPU %d outside the %d possible: %w", p.name, *opts.CPU, p.coll.opts.CPUs, syscall.EINVAL)
 	}
@@ -220,7 +218,11 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	defer p.coll.releaseCPU(cpu)
 	run := env.NewRun(p.prog, cpu, uint64(time.Now().UnixNano()))
 	run.Trace = p.coll.opts.TraceOutput
-	m.Env = run
+	m, err := p.acquireMachine(run)
+	if err != nil {
+		return nil, err
+	}
+	defer p.releaseMachine(m)
 	for _, g := range p.globals {
 		m.AddRegion(g.mem, g.writable, g.name)
 	}
@@ -243,10 +245,10 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	for i := uint32(0); i < repeat; i++ {
 		if i > 0 {
 			run.Prog = p.prog
-			m.Rearm(code)
+			m.rearm(p)
 		}
 		r0, err = m.Run(r1, 0)
-		run.Finish(m)
+		m.finish(run)
 		if err != nil {
 			var re *interp.RuntimeError
 			pc := -1
@@ -286,7 +288,7 @@ func (p *Program) sourceOf(ep *env.Prog, pc int) string {
 // prepare builds the context for the program type and gives the machine
 // its memory. It returns r1 and functions that read the context and
 // packet back after the runs.
-func (p *Program) prepare(m *interp.Machine, run *env.Run, opts *RunOptions) (uint64, func() []byte, func() []byte, error) {
+func (p *Program) prepare(m machine, run *env.Run, opts *RunOptions) (uint64, func() []byte, func() []byte, error) {
 	none := func() []byte { return nil }
 	switch p.typ {
 	case ebpf.XDP:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/gbpf/gbpf"
 
 	"github.com/gbpf/gbpf/internal/conformance"
 	"github.com/gbpf/gbpf/internal/jit"
@@ -22,4 +23,16 @@ func engineByName(name string) (conformance.Engine, error) {
 		return jit.Conformance, nil
 	}
 	return nil, fmt.Errorf("unknown engine %q (want interp or jit)", name)
+}
+
+// collectionEngine maps the --engine of run and xdp (other than kernel)
+// to the Go API's engine.
+func collectionEngine(name string) (gbpf.Engine, error) {
+	switch name {
+	case "", "interp":
+		return gbpf.EngineInterpreter, nil
+	case "jit":
+		return gbpf.EngineJIT, nil
+	}
+	return 0, usageError("engine %q is unknown (want interp, jit or kernel)", name)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/conformance"
+	"github.com/gbpf/gbpf/internal/jit"
 )
 
 // gbpf runs the command line in-process and returns stdout, stderr and the
@@ -223,5 +224,43 @@ func TestExitCodes(t *testing.T) {
 		if code != c.code || !strings.HasPrefix(errOut, c.msg) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d (want %d), stderr %q (want prefix %q), stdout %q", c.args, code, c.code, errOut, c.msg, out)
 		}
+	}
+}
+
+// TestRunJIT runs a raw program and an object with --engine jit: the same
+// results as the interpreter, and the engine named in the JSON (the
+// interpreter's, with a note, where the JIT cannot run).
+func TestRunJIT(t *testing.T) {
+	want := "jit"
+	if jit.Available() != nil {
+		want = "interp"
+	}
+	runs := [][]string{
+		{"run", "../../examples/checksum.s", "--data", "../../examples/ipv4-header.bin", "--json", "--repeat", "3"},
+		{"run", "../../examples/xdp_stats.o", "--data", "../../examples/ipv4-header.bin", "--json", "--repeat", "3"},
+	}
+	for _, args := range runs {
+		var results [2]map[string]any
+		for i, engine := range []string{"interp", "jit"} {
+			out, errOut, code := cli(t, "", append(args, "--engine", engine)...)
+			if err := json.Unmarshal([]byte(out), &results[i]); err != nil || code != 0 {
+				t.Fatalf("%v --engine %s: exit %d, bad JSON %v:\n%s\n%s", args, engine, code, err, out, errOut)
+			}
+			if engine == "jit" && (results[i]["engine"] != want || (want == "interp") != strings.Contains(errOut, "note:")) {
+				t.Errorf("--engine jit: engine %v, stderr %q", results[i]["engine"], errOut)
+			}
+			delete(results[i], "engine")
+			delete(results[i], "duration_ns")
+		}
+		a, _ := json.Marshal(results[0])
+		b, _ := json.Marshal(results[1])
+		if !bytes.Equal(a, b) {
+			t.Errorf("%v: interp and jit differ:\n%s\n%s", args, a, b)
+		}
+	}
+	out, errOut, code := cli(t, "", "xdp", "../../examples/xdp_stats.o", "--pcap", "../../examples/traffic.pcap", "--json", "--engine", "jit")
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || res["engine"] != want {
+		t.Fatalf("xdp --engine jit: exit %d, %v:\n%s\n%s", code, err, out, errOut)
 	}
 }

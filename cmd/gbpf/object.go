@@ -100,24 +100,20 @@ type objectRun struct {
 	maps     map[string][]gbpf.MapEntry
 	output   []string
 	spec     *gbpf.CollectionSpec // for BTF-typed map output
+	engine   string               // the engine that ran, when not the one asked for
 }
 
-// runObject runs program ps of spec with the chosen engine.
-func runObject(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, data, ctx []byte, repeat int) (*objectRun, error) {
-	switch engine {
-	case "kernel":
+// runObject runs program ps of spec with the chosen engine; notes (the
+// JIT falling back to the interpreter) go to stderr.
+func runObject(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, data, ctx []byte, repeat int, stderr io.Writer) (*objectRun, error) {
+	if engine == "kernel" {
 		return runInKernel(spec, ps, data, ctx, repeat)
-	case "", "interp", "jit":
-		if engine == "jit" {
-			return nil, usageError("engine jit is not available in this build (use interp or kernel)")
-		}
-	default:
-		return nil, usageError("unknown engine %q (want interp or kernel)", engine)
 	}
-	coll, err := newCollectionFor(spec, ps.Name)
+	coll, err := newCollectionFor(spec, ps.Name, engine, stderr)
 	if err != nil {
 		return nil, err
 	}
+	defer coll.Close()
 	res, err := coll.Programs[ps.Name].Run(&gbpf.RunOptions{Data: data, Context: ctx, Repeat: uint32(repeat)})
 	if err != nil {
 		var re *gbpf.RunError
@@ -129,7 +125,7 @@ func runObject(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, d
 		}
 		return nil, usageError("%v", err)
 	}
-	out := &objectRun{retval: res.ReturnValue, r0: &res.R0, dataOut: res.DataOut, ctxOut: res.ContextOut, duration: res.Duration, output: res.Output, spec: spec, maps: map[string][]gbpf.MapEntry{}}
+	out := &objectRun{retval: res.ReturnValue, r0: &res.R0, dataOut: res.DataOut, ctxOut: res.ContextOut, duration: res.Duration, output: res.Output, spec: spec, maps: map[string][]gbpf.MapEntry{}, engine: coll.Engine().String()}
 	for name, m := range coll.Maps {
 		es, err := m.Entries()
 		if err != nil {
@@ -192,14 +188,23 @@ func kernelMaps(kc *kernel.Collection) (map[string][]gbpf.MapEntry, error) {
 	return out, nil
 }
 
-// newCollectionFor loads spec for running program name. A sibling
-// program calling a helper gbpf lacks is left out rather than failing the
-// run, unless a program array of the object refers to it.
-func newCollectionFor(spec *gbpf.CollectionSpec, name string) (*gbpf.Collection, error) {
+// newCollectionFor loads spec for running program name on engine
+// (interp or jit). A sibling program calling a helper gbpf lacks is left
+// out rather than failing the run, unless a program array of the object
+// refers to it. When the JIT cannot run, a note says so on stderr and
+// the interpreter runs.
+func newCollectionFor(spec *gbpf.CollectionSpec, name, engine string, stderr io.Writer) (*gbpf.Collection, error) {
+	e, err := collectionEngine(engine)
+	if err != nil {
+		return nil, err
+	}
 	spec = spec.Copy()
 	for {
-		coll, err := gbpf.NewCollection(spec)
+		coll, err := gbpf.NewCollectionWithOptions(spec, gbpf.CollectionOptions{Engine: e})
 		if err == nil {
+			if err := coll.EngineFallback(); err != nil {
+				fmt.Fprintf(stderr, "gbpf: note: %v\n", err)
+			}
 			return coll, nil
 		}
 		var uh *gbpf.UnsupportedHelperError
@@ -223,6 +228,9 @@ func (o *objectRun) fill(res *runResult) {
 	res.DataOut = hex.EncodeToString(o.dataOut)
 	res.CtxOut = hex.EncodeToString(o.ctxOut)
 	res.DurationNs = o.duration.Nanoseconds()
+	if o.engine != "" {
+		res.Engine = o.engine
+	}
 	if o.output != nil {
 		res.Output = o.output
 	}

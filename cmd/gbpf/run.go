@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/conformance"
 	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/spf13/cobra"
 )
 
@@ -73,7 +75,7 @@ length, r10 the top of a 512-byte stack.`,
 	f.StringVar(&dataFile, "data", "", "file with the packet or memory the program gets")
 	f.StringVar(&ctxFile, "ctx", "", "file with the context bytes (ELF programs)")
 	f.IntVar(&repeat, "repeat", 1, "run this many times; the duration is the average")
-	f.StringVar(&engine, "engine", "interp", "engine: interp, or kernel (load and test-run in the Linux kernel)")
+	f.StringVar(&engine, "engine", "interp", "engine: interp, jit (where available, else interp with a note), or kernel (load and test-run in the Linux kernel)")
 	f.StringVar(&syntax, "syntax", "", "syntax of an assembly FILE: llvm or conformance (default: detect)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
@@ -99,21 +101,23 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 				return err
 			}
 		}
-		return runELF(path, b, prog, res, data, ctx, repeat)
+		return runELF(path, b, prog, res, data, ctx, repeat, cmd.ErrOrStderr())
 	}
 	if ctxFile != "" {
 		return usageError("--ctx applies to ELF programs with a context; %s runs with the raw calling convention", path)
 	}
-	if res.Engine != "interp" {
-		if _, err := engineByName(res.Engine); err != nil || res.Engine == "kernel" {
-			return usageError("engine %q cannot run %s in this build (use interp)", res.Engine, path)
-		}
+	switch res.Engine {
+	case "interp", "jit":
+	case "kernel":
+		return usageError("engine kernel cannot run %s: raw programs run with the conformance calling convention (use interp or jit)", path)
+	default:
+		return usageError("engine %q is unknown (want interp, jit or kernel)", res.Engine)
 	}
 	insns, err := parseProgram(path, b, syntax)
 	if err != nil {
 		return err
 	}
-	p, err := interp.New(insns, &interp.Options{Helpers: conformance.Helpers()})
+	run, err := rawRunner(insns, res, cmd.ErrOrStderr())
 	if err != nil {
 		return usageError("%s: %v", path, err)
 	}
@@ -121,7 +125,7 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 	start := time.Now()
 	var r0 uint64
 	for i := 0; i < repeat; i++ {
-		if r0, err = p.Run(mem); err != nil {
+		if r0, err = run(mem); err != nil {
 			return runError(err)
 		}
 	}
@@ -132,8 +136,31 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 	return nil
 }
 
+// rawRunner prepares a raw program for res.Engine with the conformance
+// helpers; where the JIT is not available the interpreter runs it, and a
+// note says so.
+func rawRunner(insns asm.Instructions, res *runResult, stderr io.Writer) (func([]byte) (uint64, error), error) {
+	if res.Engine == "jit" {
+		err := jit.Available()
+		if err == nil {
+			p, err := jit.New(insns, &jit.Options{Helpers: conformance.Helpers()})
+			if err != nil {
+				return nil, err
+			}
+			return p.Run, nil
+		}
+		fmt.Fprintf(stderr, "gbpf: note: the JIT is not available (%v); the interpreter runs the program\n", err)
+		res.Engine = "interp"
+	}
+	p, err := interp.New(insns, &interp.Options{Helpers: conformance.Helpers()})
+	if err != nil {
+		return nil, err
+	}
+	return p.Run, nil
+}
+
 // runELF runs a program of an ELF object.
-func runELF(path string, b []byte, prog string, res *runResult, data, ctx []byte, repeat int) error {
+func runELF(path string, b []byte, prog string, res *runResult, data, ctx []byte, repeat int, stderr io.Writer) error {
 	spec, err := loadObject(path, b)
 	if err != nil {
 		return err
@@ -143,7 +170,7 @@ func runELF(path string, b []byte, prog string, res *runResult, data, ctx []byte
 		return err
 	}
 	res.Program, res.Type, res.typ = ps.Name, typeName(ps.Type), ps.Type
-	obj, err := runObject(spec, ps, res.Engine, data, ctx, repeat)
+	obj, err := runObject(spec, ps, res.Engine, data, ctx, repeat, stderr)
 	if err != nil {
 		return err
 	}

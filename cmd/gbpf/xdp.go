@@ -70,7 +70,7 @@ changes, to a new pcap file.`,
 	f.StringVar(&prog, "prog", "", "program to run, by function name")
 	f.StringVar(&in, "pcap", "", "pcap or pcapng file of Ethernet frames (required)")
 	f.StringVar(&out, "out", "", "write the packets that passed or were transmitted to this pcap file")
-	f.StringVar(&engine, "engine", "interp", "engine: interp, or kernel (test-run every packet in the Linux kernel)")
+	f.StringVar(&engine, "engine", "interp", "engine: interp, jit (where available, else interp with a note), or kernel (test-run every packet in the Linux kernel)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
@@ -115,10 +115,11 @@ func runXDP(cmd *cobra.Command, path, prog, in, out string, asJSON bool, res *xd
 		return nil, usageError("%s: link type %s; XDP programs see Ethernet frames", in, link)
 	}
 
-	runner, err := newPacketRunner(spec, ps, res.Engine)
+	runner, engine, err := newPacketRunner(spec, ps, res.Engine, cmd.ErrOrStderr())
 	if err != nil {
 		return nil, err
 	}
+	res.Engine = engine
 	defer runner.close()
 
 	var w *pcapgo.Writer
@@ -240,25 +241,19 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newPacketRunner(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string) (packetRunner, error) {
-	switch engine {
-	case "", "interp":
-	case "kernel":
+func newPacketRunner(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, stderr io.Writer) (packetRunner, string, error) {
+	if engine == "kernel" {
 		kc, err := loadKernelCollection(spec)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return &kernelRunner{kc: kc, prog: ps.Name}, nil
-	case "jit":
-		return nil, usageError("engine jit is not available in this build (use interp or kernel)")
-	default:
-		return nil, usageError("unknown engine %q (want interp or kernel)", engine)
+		return &kernelRunner{kc: kc, prog: ps.Name}, engine, nil
 	}
-	coll, err := newCollectionFor(spec, ps.Name)
+	coll, err := newCollectionFor(spec, ps.Name, engine, stderr)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &gbpfRunner{coll: coll, prog: coll.Programs[ps.Name]}, nil
+	return &gbpfRunner{coll: coll, prog: coll.Programs[ps.Name]}, coll.Engine().String(), nil
 }
 
 type gbpfRunner struct {

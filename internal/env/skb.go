@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"syscall"
-
-	"github.com/gbpf/gbpf/internal/interp"
 )
 
 // Offsets of struct __sk_buff (include/uapi/linux/bpf.h).
@@ -418,9 +416,15 @@ func (s *SKB) StoreContext(off, size int, v uint64) bool {
 	return true
 }
 
+// PacketFramer is a machine of any engine (interp.Machine, the JIT's
+// Machine): what ArmLegacyLoads sets.
+type PacketFramer interface {
+	SetPacketFrame(buf []byte, data, mac, net int)
+}
+
 // ArmLegacyLoads points the machine's LD_ABS/LD_IND loads at the packet:
 // offset 0 at data, negative offsets at the MAC and network headers.
-func (s *SKB) ArmLegacyLoads(m *interp.Machine) {
+func (s *SKB) ArmLegacyLoads(m PacketFramer) {
 	m.SetPacketFrame(s.buf[:s.DataEnd], s.Data, s.Mac, s.Net)
 }
 

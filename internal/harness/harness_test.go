@@ -174,6 +174,11 @@ func diff(got, want result) []string {
 	return d
 }
 
+// engines are gbpf's engines the cases run on, each compared with the
+// kernel: the interpreter and the JIT (which `gbpf run` replaces with the
+// interpreter, saying so, where it cannot run).
+var engines = []string{"interp", "jit"}
+
 func TestAgainstKernel(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("kernel engine unavailable: not root (BPF_PROG_TEST_RUN needs CAP_BPF and CAP_NET_ADMIN)")
@@ -189,8 +194,12 @@ func TestAgainstKernel(t *testing.T) {
 			if want.code != 0 {
 				t.Logf("kernel: exit %d: %s", want.code, want.Error)
 			}
-			got := run(t, dir, c, "interp")
-			d := diff(got, want)
+			var d []string
+			for _, engine := range engines {
+				for _, line := range diff(run(t, dir, c, engine), want) {
+					d = append(d, engine+": "+line)
+				}
+			}
 			if len(d) == 0 {
 				if c.knownGap != "" {
 					t.Logf("known gap %q no longer shows: remove the mark", c.knownGap)

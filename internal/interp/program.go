@@ -45,6 +45,7 @@ type Program struct {
 	byID     map[int32]Helper
 	budget   uint64
 	machines sync.Pool
+	attached any // see Attach
 }
 
 // New validates and decodes insns once.
@@ -123,6 +124,7 @@ type Machine struct {
 	// dirty is how many frames of stack the current or last run used, so
 	// that the next run zeroes only those.
 	dirty int
+	host  Host // see SetHost
 }
 
 type frame struct {
@@ -166,6 +168,7 @@ func (m *Machine) release() {
 	m.packet = nil
 	m.ctx = contextRegion{}
 	m.Env = nil
+	m.host = nil
 	m.prog, m.tail = nil, nil
 	for i := range m.frames {
 		m.frames[i].prog = nil
@@ -197,6 +200,9 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 // same frame, once the helper returns (bpf_tail_call). It reports false,
 // and changes nothing, when the run has used up its MaxTailCalls.
 func (m *Machine) TailCall(target *Program) bool {
+	if m.host != nil {
+		return m.host.TailCall(target)
+	}
 	if m.tails >= MaxTailCalls {
 		return false
 	}
@@ -214,6 +220,9 @@ const funcTag = 0xfff0_0000_0000_0000
 // callbacks) in a new frame below the calling one, with r1 to r5 set, and
 // returns its r0.
 func (m *Machine) CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	if m.host != nil {
+		return m.host.CallFunc(fn, r1, r2, r3, r4, r5)
+	}
 	pc := fn - funcTag
 	if fn < funcTag || pc >= uint64(len(m.prog.code)) {
 		return 0, &RuntimeError{PC: -1, Err: ErrBadCallback, Detail: "0x" + strconv.FormatUint(fn, 16) + " is not a function of this program"}

@@ -29,12 +29,13 @@
 //     after memory accesses, so a run that exceeds its budget stops at the
 //     interpreter's instruction with the interpreter's memory.
 //
-// What is left before the root package can switch engines:
-//
-//   - Helpers get an *interp.Machine (the memory view), whose TailCall and
-//     CallFunc drive the interpreter, not the JIT: tail calls must go
-//     through Machine.TailCall (e.g. reached via Env) and callbacks
-//     (bpf_loop, for_each_map_elem) are not supported until interp.Helper
-//     takes an engine-neutral interface.
-//   - Rearm (repeated runs on the same memory) is not mirrored yet.
+// Helpers get an *interp.Machine view of the run's memory (built on first
+// use); the view's host is the JIT Machine, so helpers' callbacks
+// (Machine.CallFunc: bpf_loop, for_each_map_elem) enter native code again
+// below the helper's exit, in a nested exit loop that ends when the
+// callback's frame returns into the finish stub, and tail calls
+// (Machine.TailCall, to a program whose Interp form has the JIT's code
+// attached) replace the resume address of the helper's exit. The program
+// an exit came from is found from its resume address, since a tail call
+// in a bpf-to-bpf callee returns into the caller's program.
 package jit

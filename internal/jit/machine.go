@@ -28,8 +28,9 @@ type Machine struct {
 	// as the Env of the *interp.Machine they get.
 	Env any
 
-	prog      *Program // the program the run started with
-	cur       *Program // the program running now (tail calls change it)
+	prog      *Program   // the program the run started with
+	cur       *Program   // the program whose code exited last
+	progs     []*Program // the programs this run has entered (tail calls add)
 	block     *execmem.Block
 	ctx       *amd64.Context
 	stack     []byte // the BPF stack area, in block
@@ -76,6 +77,7 @@ func (m *Machine) reset(p *Program) {
 	}
 	m.dirty = 0
 	m.prog, m.cur = p, p
+	m.progs = append(m.progs[:0], p)
 	m.view = nil
 	m.regions = append(m.regions[:0], fixedRegion{lo: addrOf(m.stack), size: stackAreaSize, writable: true, buf: m.stack, name: "stack"})
 	m.conv, m.ctxLo, m.ctxSize = nil, 0, 0
@@ -92,6 +94,8 @@ func (m *Machine) release() {
 	clear(m.regions)
 	m.regions = m.regions[:0]
 	m.prog, m.cur, m.tail = nil, nil, nil
+	clear(m.progs)
+	m.progs = m.progs[:0]
 	m.conv = nil
 	m.packet = nil
 	m.Env = nil
@@ -136,11 +140,16 @@ func (m *Machine) View() *interp.Machine {
 			v.SetContext(m.ctxLo, m.ctxSize, m.conv)
 		}
 		v.SetPacketFrame(m.packet, m.pktData, m.pktMAC, m.pktNet)
+		v.SetHost((*host)(m))
 		m.view = v
 	}
 	m.view.Env = m.Env
 	return m.view
 }
+
+// Viewed is the helpers' view if a helper or an access handled in Go
+// has built it this run, else nil (then no helper has run).
+func (m *Machine) Viewed() *interp.Machine { return m.view }
 
 // SetContext makes [addr, addr+size) the run's converted context (see
 // interp.Machine.SetContext).
@@ -162,15 +171,38 @@ func (m *Machine) SetPacketFrame(buf []byte, data, mac, net int) {
 	}
 }
 
+// Rearm readies m for another run of its program with the same memory,
+// as interp.Machine.Rearm does: the regions helpers added are dropped,
+// the stack is left as the last run left it.
+func (m *Machine) Rearm() {
+	m.cur, m.tail, m.tails = m.prog, nil, 0
+	clear(m.progs[1:])
+	m.progs = m.progs[:1]
+	if m.view != nil {
+		m.view.Rearm(m.prog.view)
+	}
+}
+
+// host is the Machine as the helpers' view sees it: callbacks and tail
+// calls of helpers continue in native code.
+type host Machine
+
 // TailCall makes the running helper's program continue as target once
-// the helper returns; false when the run used up its tail calls.
-func (m *Machine) TailCall(target *Program) bool {
-	if m.tails >= interp.MaxTailCalls {
+// the helper returns; false when the run used up its tail calls or
+// target has no JIT code (a program of an interpreter collection).
+func (h *host) TailCall(target *interp.Program) bool {
+	t, _ := target.Attached().(*Program)
+	if t == nil || h.tails >= interp.MaxTailCalls {
 		return false
 	}
-	m.tails++
-	m.tail = target
+	h.tails++
+	h.tail = t
 	return true
+}
+
+// CallFunc runs a callback (see interp.Machine.CallFunc).
+func (h *host) CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	return (*Machine)(h).callFunc(fn, r1, r2, r3, r4, r5)
 }
 
 func (m *Machine) filledFor(rs []fixedRegion) bool {

@@ -3,6 +3,7 @@
 package jit
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -35,9 +36,14 @@ type Program struct {
 	code    *execmem.Code
 	view    *interp.Program // gives helpers their *interp.Machine memory view
 	helpers map[int32]interp.Helper
-	budget  uint64
+	// helperAt is the helper each "call imm" slot calls (nil: none with
+	// that id), resolved once.
+	helperAt []interp.Helper
+	budget   uint64
 
 	entry, start, finish uintptr
+	lo, hi               uintptr // the code's address range
+	closed               bool
 }
 
 // machines are shared by all programs: a machine's memory (stacks and
@@ -50,6 +56,8 @@ var machines = sync.Pool{New: func() any {
 	}
 	return m
 }}
+
+var errClosed = errors.New("jit: the program is closed")
 
 // New validates and compiles insns.
 func New(insns asm.Instructions, opts *Options) (*Program, error) {
@@ -76,14 +84,31 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	if p.budget == 0 {
 		p.budget = interp.DefaultBudget
 	}
+	p.helperAt = make([]interp.Helper, len(insns))
+	for pc, ins := range insns {
+		if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper {
+			p.helperAt[pc] = opts.Helpers[ins.Imm]
+		}
+	}
 	base := code.Addr()
 	p.entry, p.start, p.finish = base+uintptr(comp.Entry), base+uintptr(comp.Start), base+uintptr(comp.Finish)
+	p.lo, p.hi = base, base+uintptr(len(comp.Code))
+	view.Attach(p)
 	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)
 	return p, nil
 }
 
-// Close releases the machine code. No run of p may be in progress.
-func (p *Program) Close() error { return p.code.Close() }
+// Interp is the interpreter's form of the program: what helpers see as
+// the running program (a tail call's target names it), and a fallback
+// that runs the same code. Its Attached value is p.
+func (p *Program) Interp() *interp.Program { return p.view }
+
+// Close releases the machine code. No run of p may be in progress; later
+// runs fail.
+func (p *Program) Close() error {
+	p.closed = true
+	return p.code.Close()
+}
 
 // Code returns the compiled machine code and the offset of each slot's
 // code in it (for disassembly next to the BPF instructions).
@@ -109,6 +134,9 @@ func (p *Program) Run(mem []byte) (uint64, error) {
 
 // Machine returns a machine ready for one run of p (see interp.Program.Machine).
 func (p *Program) Machine() (*Machine, error) {
+	if p.closed {
+		return nil, errClosed
+	}
 	switch v := machines.Get().(type) {
 	case *Machine:
 		v.reset(p)

@@ -4,6 +4,7 @@ package jit
 
 import (
 	"encoding/binary"
+	"slices"
 	"strconv"
 
 	"github.com/gbpf/gbpf/asm"
@@ -22,32 +23,68 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	m.running = true
 	// The entry frame is "called" like any other: it returns into the
 	// finish stub, which exits with ExitDone.
-	native := m.block.Data[:nativeStackSize]
-	binary.LittleEndian.PutUint64(native[nativeStackSize-16:], uint64(m.prog.start))
-	binary.LittleEndian.PutUint64(native[nativeStackSize-8:], uint64(m.prog.finish))
-	c.NativeSP = m.nativeTop - 16
-	defer func() { m.dirty = max(m.dirty, int(c.MaxDepth)+1) }()
+	sp := m.nativeTop - 16
+	m.putNative(sp, m.prog.start)
+	m.putNative(sp+8, m.prog.finish)
+	c.NativeSP = sp
+	v, err := m.loop()
+	m.dirty = max(m.dirty, int(c.MaxDepth)+1)
+	return v, err
+}
+
+// putNative writes a word of the native stack.
+func (m *Machine) putNative(at uintptr, v uintptr) {
+	binary.LittleEndian.PutUint64(m.block.Data[at-(m.nativeTop-nativeStackSize):], uint64(v))
+}
+
+// resumeAddr is the address native code resumes at after the current
+// exit.
+func (m *Machine) resumeAddr() uintptr {
+	return uintptr(binary.LittleEndian.Uint64(m.block.Data[m.ctx.NativeSP-(m.nativeTop-nativeStackSize):]))
+}
+
+// programAt finds the program whose code holds the native address pc:
+// after a tail call from a bpf-to-bpf callee returns, the caller's
+// program runs again.
+func (m *Machine) programAt(pc uintptr) *Program {
+	if p := m.cur; pc-p.lo < p.hi-p.lo {
+		return p
+	}
+	for _, p := range m.progs {
+		if pc-p.lo < p.hi-p.lo {
+			return p
+		}
+	}
+	panic("jit: exit from unknown code")
+}
+
+// loop enters native code and handles its exits until the frame it was
+// entered for returns (ExitDone).
+func (m *Machine) loop() (uint64, error) {
+	c := m.ctx
 	for {
 		amd64.Enter(m.prog.entry, c)
+		if c.ExitCode == amd64.ExitDone {
+			return c.Regs[0], nil
+		}
+		cur := m.programAt(m.resumeAddr())
+		m.cur = cur
 		pc := int(c.ExitPC)
 		switch c.ExitCode {
-		case amd64.ExitDone:
-			return c.Regs[0], nil
 		case amd64.ExitHelper:
-			id := m.cur.insns[pc].Imm
-			h := m.cur.helpers[id]
+			h := cur.helperAt[pc]
 			if h == nil {
-				return 0, &interp.RuntimeError{PC: pc, Err: interp.ErrUnknownHelper, Detail: "no helper with id " + strconv.FormatUint(uint64(uint32(id)), 10)}
+				return 0, &interp.RuntimeError{PC: pc, Err: interp.ErrUnknownHelper, Detail: "no helper with id " + strconv.FormatUint(uint64(uint32(cur.insns[pc].Imm)), 10)}
 			}
 			if err := m.callHelper(pc, h); err != nil {
 				return 0, err
 			}
 		case amd64.ExitCallX:
-			id := c.Regs[m.cur.insns[pc].Dst]
+			id := c.Regs[cur.insns[pc].Dst]
 			if id > 0x7fffffff {
 				return 0, &interp.RuntimeError{PC: pc, Err: interp.ErrUnknownHelper, Detail: "callx target is not a helper id"}
 			}
-			h := m.cur.helpers[int32(id)]
+			h := cur.helpers[int32(id)]
 			if h == nil {
 				return 0, &interp.RuntimeError{PC: pc, Err: interp.ErrUnknownHelper, Detail: "no helper with id " + strconv.FormatUint(id, 10)}
 			}
@@ -55,11 +92,11 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 				return 0, err
 			}
 		case amd64.ExitMemory:
-			if err := m.access(pc, m.cur.insns[pc]); err != nil {
+			if err := m.access(pc, cur.insns[pc]); err != nil {
 				return 0, err
 			}
 		case amd64.ExitPacket:
-			v, ok, err := m.loadPacket(pc, m.cur.insns[pc])
+			v, ok, err := m.loadPacket(pc, cur.insns[pc])
 			if err != nil {
 				return 0, err
 			}
@@ -89,10 +126,46 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 		// replace the resume address the exit left on the native stack.
 		m.tail = nil
 		m.cur = t
-		at := m.ctx.NativeSP - (m.nativeTop - nativeStackSize)
-		binary.LittleEndian.PutUint64(m.block.Data[at:], uint64(t.start))
+		if !slices.Contains(m.progs, t) {
+			m.progs = append(m.progs, t)
+		}
+		m.putNative(m.ctx.NativeSP, t.start)
 	}
 	return nil
+}
+
+// callFunc runs the callback fn of the program whose helper call is
+// being handled, in a new frame below the helper caller's, the way
+// interp.Machine.CallFunc does: native code is entered again on the
+// native stack below the helper's exit, and the callback's exit returns
+// into the finish stub, which ends this nested loop.
+func (m *Machine) callFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	p := m.cur
+	pc := fn - amd64.FuncTag
+	if fn < amd64.FuncTag || pc >= uint64(len(p.insns)) {
+		return 0, &interp.RuntimeError{PC: -1, Err: interp.ErrBadCallback, Detail: "0x" + strconv.FormatUint(fn, 16) + " is not a function of this program"}
+	}
+	c := m.ctx
+	if c.Depth+1 >= amd64.MaxFrames {
+		return 0, &interp.RuntimeError{PC: int(pc), Err: interp.ErrCallDepth, Detail: "more than 8 nested calls (callback)"}
+	}
+	off := p.comp.PCOffsets[pc]
+	if off < 0 {
+		return 0, &interp.RuntimeError{PC: int(pc), Err: asm.ErrInvalidInstruction, Detail: "not an executable instruction"}
+	}
+	saved, savedSP := c.Regs, c.NativeSP
+	c.Regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: saved[10] - amd64.StackSize}
+	c.Depth++
+	c.MaxDepth = max(c.MaxDepth, c.Depth)
+	sp := savedSP - 16
+	m.putNative(sp, p.lo+uintptr(off))
+	m.putNative(sp+8, p.finish)
+	c.NativeSP = sp
+	v, err := m.loop()
+	c.Depth--
+	c.Regs, c.NativeSP = saved, savedSP
+	m.cur = p
+	return v, err
 }
 
 // budgetPC is the instruction the interpreter runs out of budget at: the
@@ -108,7 +181,11 @@ func (m *Machine) budgetPC(leader int, left uint64) int {
 // loadPacket performs LD_ABS/LD_IND as the interpreter does. ok is false
 // when the load falls outside the packet, which ends the program.
 func (m *Machine) loadPacket(pc int, ins asm.Instruction) (v uint64, ok bool, err error) {
-	if m.packet == nil {
+	pkt, data, mac, net := m.packet, m.pktData, m.pktMAC, m.pktNet
+	if m.view != nil { // helpers may have moved the packet
+		pkt, data, mac, net = m.view.PacketFrame()
+	}
+	if pkt == nil {
 		return 0, false, &interp.RuntimeError{PC: pc, Err: interp.ErrNoPacket, Detail: "this run has no packet"}
 	}
 	off := int64(ins.Imm)
@@ -119,18 +196,18 @@ func (m *Machine) loadPacket(pc int, ins asm.Instruction) (v uint64, ok bool, er
 	const skfNetOff, skfLLOff = -0x100000, -0x200000
 	switch {
 	case off >= 0:
-		off += int64(m.pktData)
+		off += int64(data)
 	case off >= skfNetOff:
-		off = int64(m.pktNet) + off - skfNetOff
+		off = int64(net) + off - skfNetOff
 	case off >= skfLLOff:
-		off = int64(m.pktMAC) + off - skfLLOff
+		off = int64(mac) + off - skfLLOff
 	default:
 		return 0, false, nil
 	}
-	if off < 0 || off+size > int64(len(m.packet)) {
+	if off < 0 || off+size > int64(len(pkt)) {
 		return 0, false, nil
 	}
-	for _, b := range m.packet[off : off+size] {
+	for _, b := range pkt[off : off+size] {
 		v = v<<8 | uint64(b)
 	}
 	return v, true, nil

@@ -1,0 +1,177 @@
+package gbpf
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/env"
+	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit"
+)
+
+// Engine is what runs a collection's programs.
+type Engine int
+
+const (
+	// EngineDefault is the project's default engine: the interpreter, for
+	// now.
+	EngineDefault Engine = iota
+	// EngineInterpreter is the checked interpreter: runs everywhere.
+	EngineInterpreter
+	// EngineJIT compiles programs to machine code (amd64 on unix systems).
+	// Where the process cannot have executable memory, or for a program
+	// the JIT cannot compile, the interpreter runs instead; the
+	// collection's EngineFallback says why.
+	EngineJIT
+)
+
+// String is the engine's name as the command line spells it: "interp",
+// "jit" ("default" for EngineDefault).
+func (e Engine) String() string {
+	switch e {
+	case EngineDefault:
+		return "default"
+	case EngineInterpreter:
+		return "interp"
+	case EngineJIT:
+		return "jit"
+	}
+	return fmt.Sprintf("Engine(%d)", int(e))
+}
+
+// ErrJITUnavailable is wrapped by a collection's EngineFallback when the
+// JIT was asked for and the interpreter runs instead.
+var ErrJITUnavailable = errors.New("the JIT is not available")
+
+// engineState is what a collection decided about engines.
+type engineState struct {
+	resolved bool
+	engine   Engine // EngineInterpreter or EngineJIT, once resolved
+	fallback error
+}
+
+// Engine is the engine the collection's programs run on: EngineJIT or
+// EngineInterpreter (also when the JIT was asked for but is not
+// available; see EngineFallback).
+func (c *Collection) Engine() Engine {
+	c.resolveEngine()
+	if c.engine.engine == EngineJIT {
+		for _, p := range c.Programs {
+			if p.jit == nil {
+				return EngineInterpreter
+			}
+		}
+	}
+	return c.engine.engine
+}
+
+// EngineFallback says why programs run on the interpreter although the
+// JIT was asked for (it wraps ErrJITUnavailable), or is nil.
+func (c *Collection) EngineFallback() error {
+	c.resolveEngine()
+	return c.engine.fallback
+}
+
+func (c *Collection) resolveEngine() {
+	if c.engine.resolved {
+		return
+	}
+	c.engine.resolved = true
+	switch c.opts.Engine {
+	case EngineJIT:
+		if err := jit.Available(); err != nil {
+			c.engine.engine = EngineInterpreter
+			c.engine.fallback = fmt.Errorf("%w: %w; programs run on the interpreter", ErrJITUnavailable, err)
+			return
+		}
+		c.engine.engine = EngineJIT
+	default:
+		c.engine.engine = EngineInterpreter
+	}
+}
+
+// newCode makes the runnable form of a program's resolved instructions
+// for the collection's engine. It sets p.jit when the JIT compiled it;
+// the interpreter's form is returned either way (tail calls name it).
+func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Program, error) {
+	c.resolveEngine()
+	if c.engine.engine == EngineJIT {
+		jp, err := jit.New(insns, &jit.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+		if err == nil {
+			p.jit = jp
+			return jp.Interp(), nil
+		}
+		code, ierr := interp.New(insns, &interp.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+		if ierr != nil {
+			return nil, ierr // not a JIT problem: the code is invalid
+		}
+		if c.engine.fallback == nil {
+			c.engine.fallback = fmt.Errorf("%w for program %s: %w; it runs on the interpreter", ErrJITUnavailable, p.name, err)
+		}
+		return code, nil
+	}
+	return interp.New(insns, &interp.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+}
+
+// machine is one run's machine, of either engine.
+type machine interface {
+	AddRegion(buf []byte, writable bool, name string) uint64
+	SetContext(addr, size uint64, c interp.Context)
+	SetPacketFrame(buf []byte, data, mac, net int)
+	Run(r1, r2 uint64) (uint64, error)
+}
+
+// runMachine holds the machine of a run and knows its engine.
+type runMachine struct {
+	machine
+	im *interp.Machine
+	jm *jit.Machine
+}
+
+func (p *Program) acquireMachine(run *env.Run) (runMachine, error) {
+	if p.jit != nil {
+		m, err := p.jit.Machine()
+		if err != nil {
+			return runMachine{}, fmt.Errorf("program %s: %w", p.name, err)
+		}
+		m.Env = run
+		return runMachine{machine: m, jm: m}, nil
+	}
+	m := p.prog.Code.Machine()
+	m.Env = run
+	return runMachine{machine: m, im: m}, nil
+}
+
+func (p *Program) releaseMachine(m runMachine) {
+	if m.jm != nil {
+		p.jit.Release(m.jm)
+	} else {
+		p.prog.Code.Release(m.im)
+	}
+}
+
+// rearm readies the machine for the next of repeated runs.
+func (m runMachine) rearm(p *Program) {
+	if m.jm != nil {
+		m.jm.Rearm()
+	} else {
+		m.im.Rearm(p.prog.Code)
+	}
+}
+
+// finish ends a run: reserved records and held locks are released.
+func (m runMachine) finish(run *env.Run) {
+	if m.jm != nil {
+		run.Finish(m.jm.Viewed()) // nil when no helper ran: nothing to release
+	} else {
+		run.Finish(m.im)
+	}
+}
+
+// closeCode releases the program's machine code.
+func (p *Program) closeCode() {
+	if p.jit != nil {
+		p.jit.Close()
+	}
+}

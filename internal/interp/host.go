@@ -1,0 +1,29 @@
+package interp
+
+// Host is another engine (the JIT) running a program whose helpers get
+// this machine as their view of the run's memory: the calls helpers make
+// that continue the program, callbacks and tail calls, go to the host
+// instead of the interpreter.
+type Host interface {
+	// CallFunc is Machine.CallFunc for the host's run.
+	CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
+	// TailCall is Machine.TailCall for the host's run.
+	TailCall(target *Program) bool
+}
+
+// SetHost makes h receive the machine's CallFunc and TailCall calls until
+// the machine is released; nil gives them back to the interpreter.
+func (m *Machine) SetHost(h Host) { m.host = h }
+
+// Attach records another engine's form of p (the JIT's compiled code), so
+// that a host can find it when a helper tail-calls p.
+func (p *Program) Attach(v any) { p.attached = v }
+
+// Attached is what Attach recorded, or nil.
+func (p *Program) Attached() any { return p.attached }
+
+// PacketFrame returns what SetPacketFrame last set (helpers that resize
+// a socket buffer set it again).
+func (m *Machine) PacketFrame() (buf []byte, data, mac, net int) {
+	return m.packet, m.pktData, m.pktMAC, m.pktNet
+}

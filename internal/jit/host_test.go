@@ -1,0 +1,216 @@
+//go:build amd64 && unix
+
+package jit
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/interp"
+)
+
+// Helpers that continue the program: 3 is a bpf_loop (r1 iterations of
+// the callback r2 with r3 as its context, stopping early when it returns
+// nonzero), 4 a bpf_tail_call to entry r2 of the run's target table (the
+// machine's Env).
+var hostHelpers = map[int32]interp.Helper{
+	2: func(m *interp.Machine, r1, _, _, _, _ uint64) (uint64, error) { return r1 * 3, nil },
+	3: func(m *interp.Machine, n, fn, ctx, _, _ uint64) (uint64, error) {
+		for i := uint64(0); i < n; i++ {
+			ret, err := m.CallFunc(fn, i, ctx, 0, 0, 0)
+			if err != nil {
+				return 0, err
+			}
+			if ret != 0 {
+				return i + 1, nil
+			}
+		}
+		return n, nil
+	},
+	4: func(m *interp.Machine, _, idx, _, _, _ uint64) (uint64, error) {
+		targets, _ := m.Env.([]*interp.Program)
+		if idx >= uint64(len(targets)) || !m.TailCall(targets[idx]) {
+			return ^uint64(1), nil // -ENOENT-like
+		}
+		return 0, nil
+	},
+}
+
+// funcAddr is "lddw dst, function at target" placed at slot pc.
+func funcAddr(dst asm.Register, pc, target int) []asm.Instruction {
+	return []asm.Instruction{
+		{OpCode: asm.OpLoadImm64, Dst: dst, Src: asm.PseudoFunc, Imm: int32(target - pc - 1)},
+		{},
+	}
+}
+
+func llvm(t *testing.T, src string) asm.Instructions {
+	t.Helper()
+	insns, err := asm.Assemble(src, asm.SyntaxLLVM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return insns
+}
+
+// runHosted runs programs[0] with the others as its tail call targets, in
+// the interpreter or the JIT, on a copy of mem.
+func runHosted(t *testing.T, useJIT bool, programs []asm.Instructions, mem []byte, budget uint64) outcome {
+	t.Helper()
+	buf := bytes.Clone(mem)
+	var targets []*interp.Program
+	if useJIT {
+		var first *Program
+		for _, insns := range programs {
+			p, err := New(insns, &Options{Helpers: hostHelpers, Budget: budget})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if first == nil {
+				first = p
+			}
+			targets = append(targets, p.Interp())
+		}
+		m, err := first.Machine()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer first.Release(m)
+		m.Env = targets
+		r1 := m.AddRegion(buf, true, "memory")
+		r0, err := m.Run(r1, uint64(len(buf)))
+		return outcome{r0, err, buf}
+	}
+	for _, insns := range programs {
+		p, err := interp.New(insns, &interp.Options{Helpers: hostHelpers, Budget: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, p)
+	}
+	m := targets[0].Machine()
+	defer targets[0].Release(m)
+	m.Env = targets
+	r1 := m.AddRegion(buf, true, "memory")
+	r0, err := m.Run(r1, uint64(len(buf)))
+	return outcome{r0, err, buf}
+}
+
+func checkHosted(t *testing.T, name string, programs []asm.Instructions, mem []byte, budget uint64) {
+	t.Helper()
+	want, got := runHosted(t, false, programs, mem, budget), runHosted(t, true, programs, mem, budget)
+	if d := differ(want, got); d != "" {
+		t.Errorf("%s:\n%s", name, d)
+	}
+}
+
+// TestCallbacks runs callbacks (helper 3) from the entry frame and from a
+// bpf-to-bpf callee, with stack use and calls inside the callback, an
+// early stop, the frame limit, a bad callback address and the budget
+// running out inside a callback.
+func TestCallbacks(t *testing.T) {
+	if isolated(t) {
+		return
+	}
+	requireJIT(t)
+	// The callback adds i to the u64 at ctx, keeps it on its own stack,
+	// calls a subprogram that reads it back from the caller's frame, and
+	// stops the loop at i == 7.
+	const callback = `
+r3 = *(u64 *)(r2 + 0)
+r3 += r1
+*(u64 *)(r2 + 0) = r3
+*(u64 *)(r10 - 8) = r3
+r6 = r1
+call 5
+r0 = 0
+if r6 != 7 goto +1
+r0 = 1
+exit
+r1 = *(u64 *)(r10 + 504)
+r0 = r1
+exit
+`
+	// The loop itself: r6 holds the memory, N the iteration count.
+	const loop = `
+r2 = 0 ll
+r3 = r6
+r1 = N
+call 3
+r1 = *(u64 *)(r6 + 0)
+r0 += r1
+exit
+`
+	build := func(n int, viaCall bool) asm.Instructions {
+		head := "r6 = r1\n"
+		if viaCall {
+			head += "call 1\nr0 += 1000\nexit\n"
+		}
+		insns := llvm(t, head+strings.ReplaceAll(loop, "N", strconv.Itoa(n))+callback)
+		at := 1
+		if viaCall {
+			insns[1] = asm.Instruction{OpCode: asm.OpCall, Src: asm.CallLocal, Imm: 2}
+			at = 4
+		}
+		cb := at + 8
+		insns[at] = funcAddr(asm.R2, at, cb)[0]
+		insns[cb+5] = asm.Instruction{OpCode: asm.OpCall, Src: asm.CallLocal, Imm: 4}
+		return insns
+	}
+	mem := make([]byte, 16)
+	for _, n := range []int{0, 1, 5, 20} {
+		checkHosted(t, "entry frame", []asm.Instructions{build(n, false)}, mem, 0)
+		checkHosted(t, "callee frame", []asm.Instructions{build(n, true)}, mem, 0)
+	}
+	for _, budget := range []uint64{20, 60, 100} {
+		checkHosted(t, "budget in callback", []asm.Instructions{build(20, false)}, mem, budget)
+	}
+	checkHosted(t, "bad callback", []asm.Instructions{llvm(t, "r1 = 3\nr2 = 12345\ncall 3\nexit\n")}, mem, 0)
+	// A callback that loops into itself through helper 3 until the frame
+	// limit.
+	rec := llvm(t, "r2 = 0 ll\nr1 = 1\ncall 3\nexit\nr2 = 0 ll\nr1 = 1\ncall 3\nexit\n")
+	rec[0] = funcAddr(asm.R2, 0, 5)[0]
+	rec[5] = funcAddr(asm.R2, 5, 5)[0]
+	checkHosted(t, "callback depth", []asm.Instructions{rec}, mem, 0)
+}
+
+// TestTailCalls runs tail calls from the entry frame and from a
+// bpf-to-bpf callee (whose caller then continues in the first program),
+// chains, a missing target and the tail call limit.
+func TestTailCalls(t *testing.T) {
+	if isolated(t) {
+		return
+	}
+	requireJIT(t)
+	mem := make([]byte, 8)
+	// Program 0 calls sub, which tail-calls program 1; program 1's exit
+	// returns into program 0, which then calls a helper (an exit from
+	// program 0's code after program 1 ran) and adds r6.
+	p0 := llvm(t, `
+r6 = 5
+call 5
+r1 = r0
+call 2
+r0 += r6
+exit
+r2 = 1
+call 4
+r0 = 99
+exit
+`)
+	p0[1] = asm.Instruction{OpCode: asm.OpCall, Src: asm.CallLocal, Imm: 4}
+	p1 := llvm(t, "*(u64 *)(r1 + 0) = 77\nr0 = 40\nexit\n")
+	checkHosted(t, "tail call from callee", []asm.Instructions{p0, p1}, mem, 0)
+	// Entry-frame chain 0 -> 1 -> 2, and a missing slot.
+	q0 := llvm(t, "r6 = r1\nr2 = 1\ncall 4\nr0 = 1\nexit\n")
+	q1 := llvm(t, "*(u8 *)(r6 + 1) = 11\nr2 = 2\ncall 4\nr0 = 2\nexit\n")
+	q2 := llvm(t, "r2 = 9\ncall 4\nr0 += 300\nr1 = *(u8 *)(r6 + 1)\nr0 += r1\nexit\n")
+	checkHosted(t, "chain", []asm.Instructions{q0, q1, q2}, mem, 0)
+	// A program that tail-calls itself: stops after the limit.
+	self := llvm(t, "r6 = r1\nr2 = *(u64 *)(r6 + 0)\nr2 += 1\n*(u64 *)(r6 + 0) = r2\nr2 = 0\ncall 4\nexit\n")
+	checkHosted(t, "limit", []asm.Instructions{self}, mem, 0)
+}
