@@ -35,6 +35,7 @@ func (v *verifier) explore() {
 			return
 		}
 		v.processed++
+		v.record()
 		if v.processed > complexityLimit {
 			v.reject("split the program into smaller functions (bpf-to-bpf calls or tail calls), reduce loop bounds, or use bpf_loop",
 				"BPF program is too large. Processed %d insn", v.processed)
@@ -70,12 +71,14 @@ func (v *verifier) visit() bool {
 			continue
 		}
 		if v.statesEqual(s.st, v.st, v.pc, false) {
+			v.propagatePrecision(s.st)
 			v.trail(fmt.Sprintf("%d: safe (state seen before)", v.pc))
 			return true
 		}
 	}
-	snap := &snapshot{st: v.st.clone(), pc: v.pc, parent: v.st.parent, branches: 1}
+	snap := &snapshot{st: v.st.clone(), pc: v.pc, parent: v.st.parent, branches: 1, hist: v.st.hist}
 	v.st.parent = snap
+	v.st.hist = nil
 	if len(list) >= maxStatesPerInsn {
 		// Forget the oldest finished state: comparisons stay cheap.
 		for i, s := range list {
@@ -450,6 +453,9 @@ func (v *verifier) ptrALU(ins asm.Instruction, dst *reg, src reg, op asm.OpCode,
 	ptr, off := d, src
 	if d.t == scalar {
 		ptr, off = src, d
+		v.markPrecise(ins.Dst)
+	} else if ins.OpCode.Source() == asm.SrcX {
+		v.markPrecise(ins.Src)
 	}
 	if !is64 {
 		if op == asm.ALUSub && !v.cfg.Unprivileged {

@@ -35,15 +35,11 @@ func corpusObjects(t *testing.T) []string {
 // starts to agree (remove it then) or when any other program disagrees.
 var knownGaps = map[string]string{
 	"r2_globals2.o/globals2": "bounds of a masked index lost across a bpf-to-bpf call",
-	"r2_loops.o/loops2":      "no precision tracking yet: accumulators defeat state pruning",
-	"maps_tour.o/xdp_drain":  "no precision tracking yet: accumulators defeat state pruning",
-	"maps_tour.o/xdp_algo":   "no precision tracking yet: accumulators defeat state pruning",
 	// Helpers and kfuncs gbpf does not implement (the programs cannot run
 	// in gbpf either).
 	"r2_miss_misc.o/iter": "kfunc",
 	"r3_nat46.o/tunkey":   "helper not implemented",
 	"r3_timer.o/timer":    "helper not implemented",
-	"r3_misc.o/misc":      "pending-branch limit: callback re-entry without precision tracking queues too many paths",
 }
 
 // kernelVerdict loads only prog of spec into the running kernel.

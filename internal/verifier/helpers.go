@@ -351,6 +351,7 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 		if sr.t != scalar {
 			v.reject("", "R%d type=%s expected=scalar", regno+1, typeName(sr))
 		}
+		v.markPrecise(regno + 1)
 		zeroOK := pr.args[i+1] == argSizeOrZero
 		if sr.smin < 0 {
 			v.reject(hintSize, "R%d min value is negative, either use unsigned or 'var &= const'", regno+1)
@@ -391,6 +392,7 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 		if !r.isConst() {
 			v.reject("reserve a constant size (sizeof(struct ...))", "R%d is not a known constant'", regno)
 		}
+		v.markPrecise(regno)
 		meta.memSize = int(r.tn.v)
 	case argCtx:
 		if r.t != ptrCtx {

@@ -53,6 +53,7 @@ func (v *verifier) exit() bool {
 		if r0.t != scalar {
 			v.reject("", "At callback return the register R0 is not a known value (%s)", typeName(r0))
 		}
+		v.markPrecise(asm.R0)
 		if r0.umax > 1 || r0.smin < 0 {
 			v.reject("return 0 (continue) or 1 (stop) from the callback", "At callback return the register R0 has %s should have been in [0, 1]", r0.String())
 		}
@@ -129,6 +130,16 @@ func (v *verifier) condJump(ins asm.Instruction) bool {
 	}
 	target := v.pc + 1 + int(ins.Offset)
 	taken := v.branchTaken(dst, &src, op, is32)
+	if taken >= 0 && dst.t == scalar && (!srcX || src.t == scalar) {
+		// The decision relied on the operands' values.
+		v.markPrecise(ins.Dst)
+		if srcX {
+			v.markPrecise(ins.Src)
+		}
+	}
+	if taken < 0 && (dst.t == scalar && dst.id != 0 || srcX && src.t == scalar && src.id != 0) {
+		v.noteLinked(dst.id, src.id)
+	}
 	if taken == 1 {
 		v.trail(fmt.Sprintf("%d: branch always taken", v.pc))
 		v.pc = target

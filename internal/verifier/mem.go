@@ -279,6 +279,7 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 	}
 	f.grow(o)
 	v.noteDepth(p.frame, o)
+	v.noteStackSlot(p.frame, o)
 	s, b := f.byteAt(o)
 	if write {
 		f.destroyDynptr(o)

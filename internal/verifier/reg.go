@@ -59,6 +59,7 @@ type reg struct {
 	frame     int    // ptrStack: frame the pointer points into
 	target    int    // ptrFunc: first slot of the function
 	m         *mapInfo
+	precise   bool // scalar: its bounds were relied on (precision tracking)
 
 	// Scalar value, or the variable offset of a pointer.
 	tn             tnum

@@ -91,6 +91,8 @@ type state struct {
 	parent *snapshot
 	// path is the trail of branch decisions and states for the log.
 	path *pathNode
+	// hist is the instructions run since parent was saved.
+	hist []histEntry
 }
 
 type ref struct {
@@ -106,7 +108,7 @@ type pathNode struct {
 func (s *state) cur() *frame { return s.frames[len(s.frames)-1] }
 
 func (s *state) clone() *state {
-	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, parent: s.parent, path: s.path}
+	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, parent: s.parent, path: s.path, hist: s.hist[:len(s.hist):len(s.hist)]}
 	n.frames = make([]*frame, len(s.frames))
 	for i, f := range s.frames {
 		n.frames[i] = f.clone()
@@ -133,7 +135,8 @@ type snapshot struct {
 	st       *state
 	pc       int
 	parent   *snapshot
-	branches int // paths still being explored that descend from it
+	branches int         // paths still being explored that descend from it
+	hist     []histEntry // the instructions run from parent to here
 }
 
 func (v *verifier) regsString(f *frame) string {
@@ -209,7 +212,7 @@ func (m *idMap) check(old, cur uint32) bool {
 }
 
 // regSafe reports whether everything proven safe with old holds for cur.
-func regSafe(old, cur *reg, ids *idMap, exact bool) bool {
+func regSafe(old, cur *reg, ids *idMap, exact, unpriv bool) bool {
 	if exact {
 		if old.t != cur.t {
 			return false
@@ -221,6 +224,9 @@ func regSafe(old, cur *reg, ids *idMap, exact bool) bool {
 	case scalar:
 		if cur.t != scalar {
 			return false
+		}
+		if !exact && !old.precise && !unpriv {
+			return true // nothing relied on its bounds
 		}
 		if exact && !old.sameVar(cur) {
 			return false
@@ -260,7 +266,7 @@ func regSafe(old, cur *reg, ids *idMap, exact bool) bool {
 	return true
 }
 
-func stackSafe(old, cur *frame, ids *idMap, exact bool) bool {
+func stackSafe(old, cur *frame, ids *idMap, exact, unpriv bool) bool {
 	for i := range old.stack {
 		o := &old.stack[i]
 		var c *slot
@@ -273,7 +279,7 @@ func stackSafe(old, cur *frame, ids *idMap, exact bool) bool {
 			if o.kinds != c.kinds {
 				return false
 			}
-			if o.isSpill() && !regSafe(&o.spill, &c.spill, ids, true) {
+			if o.isSpill() && !regSafe(&o.spill, &c.spill, ids, true, unpriv) {
 				return false
 			}
 			continue
@@ -281,7 +287,7 @@ func stackSafe(old, cur *frame, ids *idMap, exact bool) bool {
 		if o.isSpill() {
 			if !c.isSpill() {
 				// A spilled unknown scalar is as good as misc bytes.
-				if o.spill.t == scalar && o.spill.tn == tnumUnknown && o.spill.id == 0 {
+				if o.spill.t == scalar && (o.spill.tn == tnumUnknown && o.spill.id == 0 || !o.spill.precise && !unpriv && o.spillSize == slotSize) {
 					for _, k := range c.kinds {
 						if k == stSpill {
 							return false
@@ -294,7 +300,7 @@ func stackSafe(old, cur *frame, ids *idMap, exact bool) bool {
 				}
 				return false
 			}
-			if o.spillSize != c.spillSize || o.kinds != c.kinds || !regSafe(&o.spill, &c.spill, ids, false) {
+			if o.spillSize != c.spillSize || o.kinds != c.kinds || !regSafe(&o.spill, &c.spill, ids, false, unpriv) {
 				return false
 			}
 			continue
@@ -350,11 +356,11 @@ func (v *verifier) statesEqual(old, cur *state, pc int, exact bool) bool {
 			if !exact && (live&(1<<r) == 0 || i < len(old.frames)-1 && r <= 5) {
 				continue
 			}
-			if !regSafe(&of.regs[r], &cf.regs[r], ids, exact) {
+			if !regSafe(&of.regs[r], &cf.regs[r], ids, exact, v.cfg.Unprivileged) {
 				return false
 			}
 		}
-		if !stackSafe(of, cf, ids, exact) {
+		if !stackSafe(of, cf, ids, exact, v.cfg.Unprivileged) {
 			return false
 		}
 	}
