@@ -34,7 +34,6 @@ func corpusObjects(t *testing.T) []string {
 // kernel accepts them, with the reason. The test fails when one of them
 // starts to agree (remove it then) or when any other program disagrees.
 var knownGaps = map[string]string{
-	"r2_globals2.o/globals2": "bounds of a masked index lost across a bpf-to-bpf call",
 	// Helpers and kfuncs gbpf does not implement (the programs cannot run
 	// in gbpf either).
 	"r2_miss_misc.o/iter": "kfunc",

@@ -223,8 +223,22 @@ func (v *verifier) checkMapValue(regno asm.Register, p *reg, off, size int, zero
 	}
 }
 
+// loadedValue is what a load from a map value gives: the constant stored
+// there when the map is frozen read-only data (.rodata) and the offset is
+// known, as the kernel reads it; otherwise an unknown scalar of the size.
 func (v *verifier) loadedValue(p *reg, off, size int) reg {
-	return sizedUnknown(size)
+	if p.m.frozen == nil || !p.tn.isConst() {
+		return sizedUnknown(size)
+	}
+	at := int64(p.off) + int64(off) + int64(p.tn.v)
+	if at < 0 || at+int64(size) > int64(len(p.m.frozen)) {
+		return sizedUnknown(size)
+	}
+	var c uint64
+	for i := size - 1; i >= 0; i-- {
+		c = c<<8 | uint64(p.m.frozen[at+int64(i)])
+	}
+	return scalarConst(c)
 }
 
 func (v *verifier) checkPacket(regno asm.Register, p *reg, off, size int) {

@@ -14,7 +14,7 @@ import (
 // apply before creating them), their spin lock offsets from BTF, and the
 // read-only data sections.
 func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
-	cfg := &Config{Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}}
+	cfg := &Config{Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}, Frozen: map[string][]byte{}}
 	for name, ms := range spec.Maps {
 		cfg.Maps[name] = mapSpec(ms)
 		if off, ok := spinLockOffset(ms.Value); ok {
@@ -22,6 +22,16 @@ func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
 		}
 		if strings.HasPrefix(name, ".rodata") || ms.Flags&(1<<7) != 0 {
 			cfg.ReadOnly[name] = true
+		}
+		// Loaders freeze .rodata after writing its contents.
+		if strings.HasPrefix(name, ".rodata") && ms.Type == ebpf.Array && ms.MaxEntries == 1 {
+			data := make([]byte, ms.ValueSize)
+			if len(ms.Contents) == 1 {
+				if b, ok := ms.Contents[0].Value.([]byte); ok {
+					copy(data, b)
+				}
+			}
+			cfg.Frozen[name] = data
 		}
 	}
 	return cfg

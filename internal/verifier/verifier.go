@@ -37,6 +37,7 @@ type Config struct {
 	Maps         map[string]*maps.Spec // the collection's maps by name (for lddw relocations)
 	SpinLocks    map[string]int        // offset of the struct bpf_spin_lock in a map's value, by map name
 	ReadOnly     map[string]bool       // maps the program may not write (.rodata, BPF_F_RDONLY_PROG)
+	Frozen       map[string][]byte     // value of read-only single-element arrays user space froze (.rodata): loads at known offsets are constants
 	Unprivileged bool                  // privileged (CAP_BPF+CAP_PERFMON) rules by default
 	Log          bool                  // record the path and states for Error's %+v / gbpf verify --log
 }
@@ -55,7 +56,8 @@ type mapInfo struct {
 	name        string
 	spec        *maps.Spec
 	rdonly      bool
-	spinLockOff int // -1 when the value has no spin lock
+	spinLockOff int    // -1 when the value has no spin lock
+	frozen      []byte // the value of a frozen read-only array (.rodata): loads from it are constants
 	inner       *mapInfo
 }
 
@@ -173,6 +175,9 @@ func (v *verifier) newMapInfo(name string, s *maps.Spec) *mapInfo {
 	}
 	const rdonlyProg = 1 << 7 // BPF_F_RDONLY_PROG
 	mi.rdonly = v.cfg.ReadOnly[name] || s.Flags&rdonlyProg != 0
+	if mi.rdonly {
+		mi.frozen = v.cfg.Frozen[name]
+	}
 	if s.InnerMap != nil {
 		mi.inner = &mapInfo{name: name + ".inner", spec: s.InnerMap, spinLockOff: -1}
 	}
