@@ -63,14 +63,26 @@ func (v *verifier) visit() bool {
 	list := v.explored[v.pc]
 	ins := v.insns[v.pc]
 	cbSite := ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm)
+	iterNext := v.isIterNext(v.pc)
 	for _, s := range list {
+		if s.branches > 0 && iterNext {
+			// An iteration reached the next call covered by an
+			// earlier one: the loop is proven. Precision marks inside
+			// the loop are not final yet, so compare ranges exactly.
+			if v.statesEqual(s.st, v.st, v.pc, false, true) {
+				v.propagatePrecision(s.st)
+				v.trail(fmt.Sprintf("%d: iterator loop converged", v.pc))
+				return true
+			}
+			continue
+		}
 		if s.branches > 0 && !cbSite {
-			if !inCallback(v.st) && v.statesEqual(s.st, v.st, v.pc, true) {
+			if !inCallback(v.st) && v.statesEqual(s.st, v.st, v.pc, true, false) {
 				v.reject("make sure the loop changes the values its exit condition tests", "infinite loop detected at insn %d", v.pc)
 			}
 			continue
 		}
-		if v.statesEqual(s.st, v.st, v.pc, false) {
+		if v.statesEqual(s.st, v.st, v.pc, false, false) {
 			v.propagatePrecision(s.st)
 			v.trail(fmt.Sprintf("%d: safe (state seen before)", v.pc))
 			return true

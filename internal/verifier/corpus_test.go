@@ -36,7 +36,6 @@ func corpusObjects(t *testing.T) []string {
 var knownGaps = map[string]string{
 	// Helpers and kfuncs gbpf does not implement (the programs cannot run
 	// in gbpf either).
-	"r2_miss_misc.o/iter": "kfunc",
 	"r3_nat46.o/tunkey":   "helper not implemented",
 	"r3_timer.o/timer":    "helper not implemented",
 }

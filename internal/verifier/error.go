@@ -16,6 +16,9 @@ type Error struct {
 	Hint       string   // the usual fix, when there is one
 	Path       []string // with Config.Log: instructions, branch decisions and states that led here
 	State      string   // registers and stack at the rejection
+	// Unsupported: the program calls a helper or kfunc gbpf does not
+	// implement (the kernel may accept it; gbpf cannot run it).
+	Unsupported bool
 }
 
 func (e *Error) Error() string {

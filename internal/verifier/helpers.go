@@ -223,7 +223,10 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 	name := helperName(id)
 	pr, ok := helperProtos[casm.BuiltinFunc(id)]
 	if !ok {
-		v.reject("gbpf implements only some kernel helpers", "invalid func %s#%d", name, id)
+		if name == "unknown" {
+			v.reject("", "invalid func %s#%d", name, id)
+		}
+		v.rejectUnsupported("gbpf implements only some kernel helpers", "invalid func %s#%d", name, id)
 	}
 	if pr.progs&v.progClass() == 0 {
 		v.reject("", "program of this type cannot use helper %s#%d", name, id)

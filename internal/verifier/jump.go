@@ -22,6 +22,11 @@ func (v *verifier) jump(ins asm.Instruction) bool {
 			v.callSubprog(ins)
 			return false
 		}
+		if ins.Src == asm.CallKfunc {
+			v.callKfunc()
+			v.pc++
+			return false
+		}
 		v.callHelper(ins)
 		v.pc++
 		return false

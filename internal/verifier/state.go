@@ -14,6 +14,7 @@ const (
 	stMisc
 	stZero
 	stDynptr // part of a struct bpf_dynptr (spillSize 1: its first slot, 2: its second)
+	stIter   // an open-coded iterator (spillSize: iterActive or iterDrained; spill.refID: its reference)
 )
 
 const (
@@ -316,6 +317,10 @@ func stackSafe(old, cur *frame, ids *idMap, exact, unpriv bool) bool {
 				if ck != stDynptr || c.spillSize != o.spillSize {
 					return false
 				}
+			case stIter:
+				if ck != stIter || c.spillSize != o.spillSize || !ids.check(o.spill.refID, c.spill.refID) {
+					return false
+				}
 			case stZero:
 				if ck == stZero {
 					continue
@@ -338,7 +343,11 @@ func stackSafe(old, cur *frame, ids *idMap, exact, unpriv bool) bool {
 }
 
 // statesEqual reports whether cur is covered by old (exact: identical).
-func (v *verifier) statesEqual(old, cur *state, pc int, exact bool) bool {
+//
+// Scalars a saved state never relied on match any scalar, unless ranges
+// is set (or in unprivileged mode): then bounds must be within old's.
+func (v *verifier) statesEqual(old, cur *state, pc int, exact, ranges bool) bool {
+	allPrecise := v.cfg.Unprivileged || ranges
 	if len(old.frames) != len(cur.frames) || old.lock != 0 != (cur.lock != 0) || len(old.refs) != len(cur.refs) {
 		return false
 	}
@@ -356,11 +365,11 @@ func (v *verifier) statesEqual(old, cur *state, pc int, exact bool) bool {
 			if !exact && (live&(1<<r) == 0 || i < len(old.frames)-1 && r <= 5) {
 				continue
 			}
-			if !regSafe(&of.regs[r], &cf.regs[r], ids, exact, v.cfg.Unprivileged) {
+			if !regSafe(&of.regs[r], &cf.regs[r], ids, exact, allPrecise) {
 				return false
 			}
 		}
-		if !stackSafe(of, cf, ids, exact, v.cfg.Unprivileged) {
+		if !stackSafe(of, cf, ids, exact, allPrecise) {
 			return false
 		}
 	}

@@ -77,6 +77,7 @@ type verifier struct {
 	cfg      *Config
 	insns    asm.Instructions
 	relocs   map[int]loader.Reloc
+	kfuncAt  map[int]string // kfunc calls by slot
 	maps     map[string]*mapInfo
 	subprogs []subprog
 	subAt    []int // subprog index of each slot
@@ -88,11 +89,12 @@ type verifier struct {
 	pc       int
 	idGen    uint32
 
-	processed  int
-	states     int
-	peakStates int
-	depths     []int // max stack depth per subprog
-	callee     map[int]bool
+	processed   int
+	states      int
+	peakStates  int
+	depths      []int // max stack depth per subprog
+	callee      map[int]bool
+	unsupported bool // the rejection is for a helper or kfunc gbpf lacks
 }
 
 type rejection struct{ e *Error }
@@ -126,8 +128,15 @@ func (v *verifier) reject(hint, format string, args ...any) {
 	v.rejectAt(v.pc, hint, format, args...)
 }
 
+// rejectUnsupported rejects a call of a helper or kfunc gbpf does not
+// implement: the kernel may accept the program, gbpf cannot run it.
+func (v *verifier) rejectUnsupported(hint, format string, args ...any) {
+	v.unsupported = true
+	v.reject(hint, format, args...)
+}
+
 func (v *verifier) rejectAt(pc int, hint, format string, args ...any) {
-	e := &Error{Program: v.p.Name, PC: pc, Reason: fmt.Sprintf(format, args...), Hint: hint}
+	e := &Error{Program: v.p.Name, PC: pc, Reason: fmt.Sprintf(format, args...), Hint: hint, Unsupported: v.unsupported}
 	if pc >= 0 && pc < len(v.insns) {
 		e.Source = v.p.SourceLine(pc)
 		e.Insn, _ = asm.FormatInstruction(v.insns, pc, asm.SyntaxLLVM)
@@ -162,6 +171,10 @@ func (v *verifier) setup() {
 	}
 	for _, r := range v.p.Relocs {
 		v.relocs[r.Slot] = r
+	}
+	v.kfuncAt = map[int]string{}
+	for _, k := range v.p.Kfuncs {
+		v.kfuncAt[k.Slot] = k.Name
 	}
 	for name, s := range v.cfg.Maps {
 		v.maps[name] = v.newMapInfo(name, s)
@@ -200,9 +213,6 @@ func (v *verifier) checkCFG() {
 			if ins.OpCode == asm.OpCall {
 				// nothing more
 			}
-		}
-		if ins.OpCode == asm.OpCall && ins.Src == asm.CallKfunc {
-			v.rejectAt(pc, "", "calls to kernel functions (kfuncs) are not supported")
 		}
 		if ins.IsLoadImm64() {
 			pc++
@@ -269,6 +279,8 @@ func (v *verifier) checkCFG() {
 					v.prune[pc+1] = true
 				}
 			} else if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm) {
+				v.prune[pc] = true
+			} else if v.isIterNext(pc) {
 				v.prune[pc] = true
 			}
 			if ins.IsLoadImm64() {
