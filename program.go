@@ -172,7 +172,9 @@ type RunResult struct {
 	// ContextOut is the context after the last run, when the kernel
 	// returns one (an input context was given, or a syscall program).
 	ContextOut []byte
-	// Duration is the average time of one run.
+	// Duration is the average time of one run: on Linux the CPU time the
+	// runs took (time the thread spent descheduled left out, as the
+	// kernel's test-run duration leaves it out).
 	Duration time.Duration
 	// Output holds the bpf_trace_printk lines of all runs.
 	Output []string
@@ -241,7 +243,8 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 
 	repeat := max(opts.Repeat, 1)
 	var r0 uint64
-	start := time.Now()
+	clock := startRunClock()
+	defer clock.stop()
 	for i := uint32(0); i < repeat; i++ {
 		if i > 0 {
 			run.Prog = p.prog
@@ -258,7 +261,7 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 			return nil, &RunError{Program: run.Prog.Name, PC: pc, Source: p.sourceOf(run.Prog, pc), Err: err}
 		}
 	}
-	elapsed := time.Since(start)
+	elapsed := clock.elapsed()
 	metaLen := 0
 	if run.XDP != nil {
 		metaLen = run.XDP.Data - run.XDP.DataMeta

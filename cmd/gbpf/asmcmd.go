@@ -37,6 +37,7 @@ detected from the text.`,
 
 func newDisasmCommand() *cobra.Command {
 	var syntax, prog string
+	var withJIT bool
 	cmd := &cobra.Command{
 		Use:   "disasm FILE",
 		Short: "Disassemble an ELF object or raw bytecode (LLVM syntax by default)",
@@ -55,11 +56,17 @@ func newDisasmCommand() *cobra.Command {
 				return err
 			}
 			if len(b) >= 4 && string(b[:4]) == string(elfMagic) {
-				return disasmObject(cmd.OutOrStdout(), args[0], b, prog, syn)
+				return disasmObject(cmd.OutOrStdout(), args[0], b, prog, syn, withJIT)
 			}
 			insns, err := asm.DecodeAll(b)
 			if err != nil {
 				return usageError("%s: %v", args[0], err)
+			}
+			if withJIT {
+				if err := writeJITListing(cmd.OutOrStdout(), insns, syn, nil); err != nil {
+					return usageError("%s: %v", args[0], err)
+				}
+				return nil
 			}
 			_, err = cmd.OutOrStdout().Write([]byte(asm.Disassemble(insns, syn)))
 			return err
@@ -67,5 +74,6 @@ func newDisasmCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&syntax, "syntax", "llvm", "output syntax: llvm or conformance")
 	cmd.Flags().StringVar(&prog, "prog", "", "program to disassemble, by function name (ELF objects)")
+	cmd.Flags().BoolVar(&withJIT, "jit", false, "show the x86-64 code the JIT generates under each instruction (map and data addresses are placeholders)")
 	return cmd
 }

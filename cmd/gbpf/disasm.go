@@ -16,7 +16,7 @@ import (
 // or every program, each under a comment header. Instruction indexes,
 // source lines from BTF line info and map references appear as comments,
 // so the text still reassembles to the same bytes.
-func disasmObject(w io.Writer, path string, b []byte, prog string, syn asm.Syntax) error {
+func disasmObject(w io.Writer, path string, b []byte, prog string, syn asm.Syntax, withJIT bool) error {
 	spec, err := loadObject(path, b)
 	if err != nil {
 		return err
@@ -44,6 +44,16 @@ func disasmObject(w io.Writer, path string, b []byte, prog string, syn asm.Synta
 			}
 			fmt.Fprintf(w, "; program %s (section %s, %s)\n", ps.Name, ps.SectionName, typeName(ps.Type))
 		}
+		if withJIT {
+			insns, err := jitInsns(lp)
+			if err == nil {
+				err = writeJITListing(w, insns, syn, func(pc int) []string { return sourceComments(lp, pc) })
+			}
+			if err != nil {
+				return usageError("%s: program %s: %v", path, ps.Name, err)
+			}
+			continue
+		}
 		writeListing(w, lp, syn)
 	}
 	return nil
@@ -58,17 +68,9 @@ func writeListing(w io.Writer, lp *loader.Program, syn asm.Syntax) {
 			maps[r.Slot] = r.Map
 		}
 	}
-	lastLine := ""
 	for pc := 0; pc < len(lp.Insns); {
-		if fn, ok := lp.Funcs[pc]; ok {
-			fmt.Fprintf(w, "; %s:\n", fn)
-		}
-		if l := lp.Lines[pc]; l != nil {
-			where := lp.SourceLine(pc)
-			if text := strings.TrimSpace(l.Line()); where != lastLine && text != "" {
-				fmt.Fprintf(w, "; %s: %s\n", where, text)
-			}
-			lastLine = where
+		for _, line := range sourceComments(lp, pc) {
+			fmt.Fprintln(w, line)
 		}
 		text, width := asm.FormatInstruction(lp.Insns, pc, syn)
 		if width == 0 {
@@ -81,6 +83,30 @@ func writeListing(w io.Writer, lp *loader.Program, syn asm.Syntax) {
 		fmt.Fprintf(w, "\t%-40s %s\n", text, note)
 		pc += width
 	}
+}
+
+// sourceComments are the comment lines before slot pc: the function
+// starting there, and its source line when it differs from the previous
+// slot's.
+func sourceComments(lp *loader.Program, pc int) []string {
+	var out []string
+	if fn, ok := lp.Funcs[pc]; ok {
+		out = append(out, fmt.Sprintf("; %s:", fn))
+	}
+	if l := lp.Lines[pc]; l != nil {
+		where := lp.SourceLine(pc)
+		prev := ""
+		for q := pc - 1; q >= 0; q-- {
+			if lp.Lines[q] != nil {
+				prev = lp.SourceLine(q)
+				break
+			}
+		}
+		if text := strings.TrimSpace(l.Line()); where != prev && text != "" {
+			out = append(out, fmt.Sprintf("; %s: %s", where, text))
+		}
+	}
+	return out
 }
 
 func sortedNames[V any](m map[string]V) []string {

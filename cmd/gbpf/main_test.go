@@ -264,3 +264,11 @@ func TestRunJIT(t *testing.T) {
 		t.Fatalf("xdp --engine jit: exit %d, %v:\n%s\n%s", code, err, out, errOut)
 	}
 }
+
+// TestDisasmJIT lists the x86-64 code under each BPF instruction.
+func TestDisasmJIT(t *testing.T) {
+	out, errOut, code := cli(t, "", "disasm", "../../examples/xdp_stats.o", "--jit")
+	if code != 0 || !strings.Contains(out, "bytes of x86-64 code") || !strings.Contains(out, "ret") || !strings.Contains(out, "; xdp_stats:") {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+}
