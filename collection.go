@@ -25,6 +25,15 @@ type CollectionOptions struct {
 	// Engine picks what runs the programs: the interpreter or the JIT
 	// (see Engine); the zero value is EngineDefault.
 	Engine Engine
+	// Unverified skips the verifier: programs the kernel would refuse
+	// load and run in the checked interpreter, which still stops any
+	// access outside the memory a run owns. By default every program is
+	// verified at load, as the kernel does, and a rejection fails the
+	// load with a *VerifierError.
+	Unverified bool
+	// VerifierLog records the path to a rejection and the states along
+	// it in the *VerifierError (printed with %+v).
+	VerifierLog bool
 	// TraceOutput receives every bpf_trace_printk line as it is printed,
 	// from any run of the collection's programs. It must be safe for
 	// concurrent use. RunResult.Output also collects each run's lines.
@@ -109,6 +118,9 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	}
 	c.loadVariables(spec.Variables)
 	for _, name := range sortedKeys(spec.Programs) {
+		if err := c.verifyProgram(spec, spec.Programs[name]); err != nil {
+			return nil, err
+		}
 		p, err := c.loadProgram(spec.Programs[name])
 		if err != nil {
 			return nil, err
