@@ -9,11 +9,18 @@ type Host interface {
 	CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	// TailCall is Machine.TailCall for the host's run.
 	TailCall(target *Program) bool
+	// RegionAdded tells the host that a helper gave the program memory
+	// (AddRegion during the run), also when the machine already had it.
+	RegionAdded(addr, size uint64, writable bool)
 }
 
 // SetHost makes h receive the machine's CallFunc and TailCall calls until
-// the machine is released; nil gives them back to the interpreter.
-func (m *Machine) SetHost(h Host) { m.host = h }
+// the machine is released, and starts the host's run: regions added from
+// now on are helpers' (dropped by Rearm), as during Run.
+func (m *Machine) SetHost(h Host) {
+	m.host = h
+	m.running = true
+}
 
 // Attach records another engine's form of p (the JIT's compiled code), so
 // that a host can find it when a helper tail-calls p.

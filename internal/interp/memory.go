@@ -116,6 +116,9 @@ func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
 		m.regions = append(m.regions, r)
 		return r.lo
 	}
+	if m.host != nil {
+		m.host.RegionAdded(r.lo, r.size, r.writable)
+	}
 	lo, hi := 0, len(m.dyn)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)

@@ -3,8 +3,11 @@
 package jit
 
 import (
+	"runtime"
 	"sync"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/interp"
@@ -93,9 +96,47 @@ func BenchmarkEmpty(b *testing.B) {
 	}
 	defer p.Close()
 	b.ReportAllocs()
-	for b.Loop() {
+	cpuLoop(b, 1, func() {
 		if _, err := p.Run(nil); err != nil {
 			b.Fatal(err)
 		}
+	})
+}
+
+// BenchmarkHelperCall is the cost of one helper call: an exit to Go and
+// back, for a helper that does nothing (1,000 calls per run).
+func BenchmarkHelperCall(b *testing.B) {
+	requireJIT(b)
+	smokeChecked.Do(func() { runInChild(b, "TestSmoke") })
+	insns := asm.MustAssemble("r6 = 1000\ncall 1\nr6 += -1\nif r6 != 0 goto -3\nexit\n", asm.SyntaxLLVM)
+	helpers := map[int32]interp.Helper{1: func(m *interp.Machine, r1, _, _, _, _ uint64) (uint64, error) { return r1, nil }}
+	p, err := New(insns, &Options{Helpers: helpers})
+	if err != nil {
+		b.Fatal(err)
 	}
+	defer p.Close()
+	b.ReportAllocs()
+	cpuLoop(b, 1000, func() {
+		if _, err := p.Run(nil); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// cpuLoop runs f b.N times and reports the thread's CPU time per call
+// (cpu-ns/op): on a machine shared with other jobs, wall time counts
+// their turns on the CPU too.
+func cpuLoop(b *testing.B, per float64, f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	now := func() int64 {
+		var ts unix.Timespec
+		unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+		return ts.Nano()
+	}
+	start := now()
+	for b.Loop() {
+		f()
+	}
+	b.ReportMetric(float64(now()-start)/float64(b.N)/per, "cpu-ns/op")
 }

@@ -16,7 +16,7 @@ import (
 // page, then the BPF stack area, all between guard pages.
 const (
 	nativeStackSize = 64 << 10
-	contextSize     = 4 << 10
+	contextSize     = 8 << 10
 	stackAreaSize   = interp.StackSize * interp.MaxFrames
 )
 
@@ -47,8 +47,15 @@ type Machine struct {
 	pktNet    int
 	tail      *Program
 	tails     int
-	dirty     int  // stack frames the last run used
-	running   bool // helpers' regions are not fixed ones
+	dirty     int                         // stack frames the last run used
+	running   bool                        // helpers' regions are not fixed ones
+	dyn       [amd64.DynSlots]fixedRegion // helpers' regions in Context.Dyn
+	dynNext   int                         // the Dyn slot to fill next
+	dynDirty  bool                        // Dyn or ClassLastDyn holds a helper's region
+	ctxFields bool                        // a program of the run loads converted context fields
+	ctxPlain  bool                        // the context lies in a fixed region: plain memory
+	ctxClass  [amd64.CtxClasses]int       // the fixed region each ClassCtx0+i is set to (-1: filler, -2: not set)
+	stale     bool                        // regions or context changed: tables to rebuild before running
 }
 
 type fixedRegion struct {
@@ -84,6 +91,7 @@ func (m *Machine) reset(p *Program) {
 	m.packet = nil
 	m.tail, m.tails = nil, 0
 	m.running = false
+	m.stale = true
 }
 
 func (m *Machine) release() {
@@ -115,8 +123,11 @@ func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
 	}
 	a := addrOf(buf)
 	m.regions = append(m.regions, fixedRegion{lo: a, size: uint64(len(buf)), writable: writable, buf: buf, name: name})
+	m.stale = true
 	if m.view != nil {
-		m.view.AddRegion(buf, writable, name)
+		// The view treats new regions as helpers'; build it again.
+		m.prog.view.Release(m.view)
+		m.view = nil
 	}
 	return a
 }
@@ -155,6 +166,7 @@ func (m *Machine) Viewed() *interp.Machine { return m.view }
 // interp.Machine.SetContext).
 func (m *Machine) SetContext(addr, size uint64, c interp.Context) {
 	m.ctxLo, m.ctxSize, m.conv = addr, size, c
+	m.stale = true
 	if m.view != nil {
 		m.view.SetContext(addr, size, c)
 	}
@@ -186,6 +198,135 @@ func (m *Machine) Rearm() {
 // host is the Machine as the helpers' view sees it: callbacks and tail
 // calls of helpers continue in native code.
 type host Machine
+
+// RegionAdded puts a region a helper handed out into the Dyn table, over
+// the one put there longest ago, so that the program's accesses to it
+// (a map value it looked up) need no exit.
+func (h *host) RegionAdded(addr, size uint64, writable bool) {
+	m := (*Machine)(h)
+	for _, r := range m.dyn {
+		if r.lo == addr && r.size == size && r.writable == writable {
+			return
+		}
+	}
+	slot := m.dynNext
+	m.dynNext = (slot + 1) % amd64.DynSlots
+	m.dynDirty = true
+	m.dyn[slot] = fixedRegion{lo: addr, size: size, writable: writable}
+	for kind := 0; kind < 2; kind++ {
+		for si := range 4 {
+			b := m.boundFor(kind, si, addr, size, writable)
+			m.ctx.Dyn[kind][si][slot] = b
+			m.ctx.Class[amd64.ClassLastDyn][kind][si] = b
+		}
+	}
+}
+
+// boundFor is the bound table entry that allows accesses of kind and
+// size index si to a region, or the filler (the first fixed region's
+// entry, which the check allows anyway) when the region allows none.
+func (m *Machine) boundFor(kind, si int, lo, size uint64, writable bool) amd64.Bound {
+	n := uint64(1) << si
+	if size < n || (kind == amd64.BoundWrite && !writable) {
+		return m.ctx.Bounds[kind][si][0]
+	}
+	return amd64.Bound{Lo: lo, Lim: size - n}
+}
+
+// setClass points a region class at r (nil: the filler).
+func (m *Machine) setClass(cls int, r *fixedRegion) {
+	for kind := 0; kind < 2; kind++ {
+		for si := range 4 {
+			if r == nil {
+				m.ctx.Class[cls][kind][si] = m.ctx.Bounds[kind][si][0]
+			} else {
+				m.ctx.Class[cls][kind][si] = m.boundFor(kind, si, r.lo, r.size, r.writable)
+			}
+		}
+	}
+}
+
+// fixedAt is the index of the fixed region holding addr, or -1.
+func (m *Machine) fixedAt(addr uint64) int {
+	for i := range m.regions {
+		if r := &m.regions[i]; addr-r.lo < r.size {
+			return i
+		}
+	}
+	return -1
+}
+
+// clearDyn empties the Dyn table: every slot repeats the first fixed
+// region, which the fixed check allows anyway.
+func (m *Machine) clearDyn() {
+	m.dyn = [amd64.DynSlots]fixedRegion{}
+	m.dynNext = 0
+	m.dynDirty = false
+	m.setClass(amd64.ClassLastDyn, nil)
+	for kind := range m.ctx.Dyn {
+		for si := range m.ctx.Dyn[kind] {
+			for slot := range m.ctx.Dyn[kind][si] {
+				m.ctx.Dyn[kind][si][slot] = m.ctx.Bounds[kind][si][0]
+			}
+		}
+	}
+}
+
+// refillCtx computes the converted context fields the run's programs
+// load (amd64.Compiled.CtxOffsets) for Context.CtxVal: at the start and
+// after every exit, since helpers and context stores change them.
+func (m *Machine) refillCtx() {
+	c := m.ctx
+	for _, p := range m.progs {
+		for _, off := range p.comp.CtxOffsets {
+			key := ^uint64(0)
+			if m.conv != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain {
+				if v, ok := m.conv.LoadContext(off, 4); ok {
+					key = m.ctxLo
+					c.CtxVal[off/4] = v
+				}
+			}
+			c.CtxKey[off/4] = key
+		}
+		// Pointers derived from fields (packet data) are predicted to
+		// point into the region holding the field's value.
+		for i, off := range p.comp.CtxClassOffsets {
+			if off < 0 {
+				continue
+			}
+			at := -1
+			if c.CtxKey[off/4] != ^uint64(0) {
+				at = m.fixedAt(c.CtxVal[off/4])
+			}
+			if at != m.ctxClass[i] {
+				m.ctxClass[i] = at
+				if at < 0 {
+					m.setClass(amd64.ClassCtx0+i, nil)
+				} else {
+					m.setClass(amd64.ClassCtx0+i, &m.regions[at])
+				}
+			}
+		}
+	}
+}
+
+// prepareTables brings the Context's tables up to date with the run's
+// memory before native code runs: all of them after the regions or the
+// context changed, else only what the last run's helpers left in Dyn.
+func (m *Machine) prepareTables() {
+	if m.stale {
+		m.stale = false
+		m.fillBounds()
+		m.setClass(amd64.ClassStack, &m.regions[0])
+		// Where the context is plain memory the interpreter reads it
+		// as such, so its fields are never served converted.
+		m.ctxPlain = m.conv != nil && m.fixedAt(m.ctxLo) >= 0
+		m.ctxClass = [amd64.CtxClasses]int{-2, -2, -2, -2}
+		m.clearDyn()
+	} else if m.dynDirty {
+		m.clearDyn()
+	}
+}
 
 // TailCall makes the running helper's program continue as target once
 // the helper returns; false when the run used up its tail calls or

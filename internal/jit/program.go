@@ -41,9 +41,9 @@ type Program struct {
 	helperAt []interp.Helper
 	budget   uint64
 
-	entry, start, finish uintptr
-	lo, hi               uintptr // the code's address range
-	closed               bool
+	resume, call, start uintptr
+	lo, hi              uintptr // the code's address range
+	closed              bool
 }
 
 // machines are shared by all programs: a machine's memory (stacks and
@@ -91,7 +91,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		}
 	}
 	base := code.Addr()
-	p.entry, p.start, p.finish = base+uintptr(comp.Entry), base+uintptr(comp.Start), base+uintptr(comp.Finish)
+	p.resume, p.call, p.start = base+uintptr(comp.Resume), base+uintptr(comp.Call), base+uintptr(comp.Start)
 	p.lo, p.hi = base, base+uintptr(len(comp.Code))
 	view.Attach(p)
 	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)

@@ -19,15 +19,17 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c.Regs = [11]uint64{1: r1, 2: r2, 10: addrOf(m.stack) + stackAreaSize}
 	c.Budget = m.prog.budget
 	c.Depth, c.MaxDepth = 0, 0
-	m.fillBounds()
+	m.prepareTables()
+	m.ctxFields = len(m.prog.comp.CtxOffsets) > 0
+	if m.ctxFields {
+		m.refillCtx()
+	}
 	m.running = true
-	// The entry frame is "called" like any other: it returns into the
-	// finish stub, which exits with ExitDone.
-	sp := m.nativeTop - 16
-	m.putNative(sp, m.prog.start)
-	m.putNative(sp+8, m.prog.finish)
-	c.NativeSP = sp
-	v, err := m.loop()
+	// The entry frame is called like any other, by the call stub, and
+	// returns into it, which exits with ExitDone.
+	c.NativeSP = m.nativeTop - 8
+	m.putNative(c.NativeSP, m.prog.start)
+	v, err := m.loop(m.prog.call)
 	m.dirty = max(m.dirty, int(c.MaxDepth)+1)
 	return v, err
 }
@@ -58,12 +60,14 @@ func (m *Machine) programAt(pc uintptr) *Program {
 	panic("jit: exit from unknown code")
 }
 
-// loop enters native code and handles its exits until the frame it was
-// entered for returns (ExitDone).
-func (m *Machine) loop() (uint64, error) {
+// loop enters native code through the stub at entry and handles its
+// exits, resuming after each, until the frame it was entered for returns
+// (ExitDone).
+func (m *Machine) loop(entry uintptr) (uint64, error) {
 	c := m.ctx
 	for {
-		amd64.Enter(m.prog.entry, c)
+		amd64.Enter(entry, c)
+		entry = m.prog.resume
 		if c.ExitCode == amd64.ExitDone {
 			return c.Regs[0], nil
 		}
@@ -79,6 +83,9 @@ func (m *Machine) loop() (uint64, error) {
 			if err := m.callHelper(pc, h); err != nil {
 				return 0, err
 			}
+			if m.ctxFields {
+				m.refillCtx()
+			}
 		case amd64.ExitCallX:
 			id := c.Regs[cur.insns[pc].Dst]
 			if id > 0x7fffffff {
@@ -91,9 +98,15 @@ func (m *Machine) loop() (uint64, error) {
 			if err := m.callHelper(pc, h); err != nil {
 				return 0, err
 			}
+			if m.ctxFields {
+				m.refillCtx()
+			}
 		case amd64.ExitMemory:
 			if err := m.access(pc, cur.insns[pc]); err != nil {
 				return 0, err
+			}
+			if m.ctxFields {
+				m.refillCtx()
 			}
 		case amd64.ExitPacket:
 			v, ok, err := m.loadPacket(pc, cur.insns[pc])
@@ -128,6 +141,10 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 		m.cur = t
 		if !slices.Contains(m.progs, t) {
 			m.progs = append(m.progs, t)
+			if len(t.comp.CtxOffsets) > 0 {
+				m.ctxFields = true
+				m.refillCtx()
+			}
 		}
 		m.putNative(m.ctx.NativeSP, t.start)
 	}
@@ -137,8 +154,8 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 // callFunc runs the callback fn of the program whose helper call is
 // being handled, in a new frame below the helper caller's, the way
 // interp.Machine.CallFunc does: native code is entered again on the
-// native stack below the helper's exit, and the callback's exit returns
-// into the finish stub, which ends this nested loop.
+// native stack below the helper's exit, through the call stub, into
+// which the callback's exit returns to end this nested loop.
 func (m *Machine) callFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	p := m.cur
 	pc := fn - amd64.FuncTag
@@ -157,11 +174,9 @@ func (m *Machine) callFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	c.Regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: saved[10] - amd64.StackSize}
 	c.Depth++
 	c.MaxDepth = max(c.MaxDepth, c.Depth)
-	sp := savedSP - 16
-	m.putNative(sp, p.lo+uintptr(off))
-	m.putNative(sp+8, p.finish)
-	c.NativeSP = sp
-	v, err := m.loop()
+	c.NativeSP = savedSP - 8
+	m.putNative(c.NativeSP, p.lo+uintptr(off))
+	v, err := m.loop(p.call)
 	c.Depth--
 	c.Regs, c.NativeSP = saved, savedSP
 	m.cur = p

@@ -415,6 +415,18 @@ func (a *Asm) Pop(r Reg) {
 // Ret emits ret.
 func (a *Asm) Ret() { a.byte1(0xc3) }
 
+// JmpReg emits jmp r.
+func (a *Asm) JmpReg(r Reg) {
+	a.rex(false, 0, 0, r, false)
+	a.byte1(0xff, 0xe0|byte(r&7))
+}
+
+// CallReg emits call r.
+func (a *Asm) CallReg(r Reg) {
+	a.rex(false, 0, 0, r, false)
+	a.byte1(0xff, 0xd0|byte(r&7))
+}
+
 // Ud2 emits ud2, a guaranteed trap for paths that must never run.
 func (a *Asm) Ud2() { a.byte1(0x0f, 0x0b) }
 

@@ -38,12 +38,21 @@ type Options struct {
 // Compiled is a program's machine code and where things are in it.
 type Compiled struct {
 	Code []byte
-	// Offsets in Code: the entry stub (Enter's target), the program's
-	// first instruction, and the stub the entry frame returns into.
-	Entry, Start, Finish int
+	// Offsets in Code of the entry stubs (Enter's targets): Resume goes
+	// on at the address on top of the native stack, Call calls it as a
+	// new frame (a run's entry frame, a callback) whose exit ends the
+	// run with ExitDone. Start is the program's first instruction.
+	Resume, Call, Start int
 	// PCOffsets[pc] is where slot pc's code starts (-1 for lddw's second
 	// slot); PCOffsets[len] is the end of the program body.
 	PCOffsets []int
+	// CtxOffsets are the context fields (byte offsets of 4-byte loads)
+	// whose converted values Go keeps in Context.CtxKey/CtxVal.
+	CtxOffsets []int
+	// CtxClassOffsets[i] is the context field whose value ClassCtx0+i
+	// pointers derive from (-1: none): Go fills that class with the
+	// region holding the field's value.
+	CtxClassOffsets [CtxClasses]int
 }
 
 type fixup struct {
@@ -62,8 +71,13 @@ type compiler struct {
 	r10Fixed bool // the program never writes r10, so r10 is always a frame top
 	pcOff    []int
 
-	pendingSlow []int // slow-path jumps of the access being compiled
+	pendingSlow []pendingSlow // slow-path jumps of the access being compiled
 	pendingPC   int
+
+	ctxRegs []uint16        // per slot: registers that may hold the context there
+	ctxUsed [CtxSlots]bool  // context fields loads may take from CtxVal
+	classes [][11]uint8     // per slot: each register's region class there
+	ctxCls  [CtxClasses]int // the context field offset of each ClassCtx0+i, -1 if none
 }
 
 // Compile translates a validated program. It reports instructions it
@@ -76,12 +90,19 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	}
 	c.findBlocks()
 	c.r10Fixed = !writesR10(insns)
+	c.findCtxRegs()
+	c.findClasses()
 
-	entry := c.a.Len()
-	c.emitEntryStub()
+	// Enter and the exits pair every call with a ret, so the CPU's
+	// return predictions hold: entering jumps to the resume address
+	// instead of returning to it, exits jump to the exit stub (after
+	// pushing where to resume), whose ret returns to Enter's caller.
 	c.exitStub = c.a.Len()
 	c.emitExitStub()
-	finish := c.a.Len()
+	resume := c.a.Len()
+	c.emitEntryStub(false)
+	call := c.a.Len()
+	c.emitEntryStub(true)
 	c.exitWith(ExitDone, 0)
 	c.a.Ud2()
 
@@ -104,7 +125,13 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	for _, f := range c.fixups {
 		c.a.Patch(f.at, c.pcOff[f.target])
 	}
-	return &Compiled{Code: c.a.Buf, Entry: entry, Start: start, Finish: finish, PCOffsets: c.pcOff}, nil
+	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls}
+	for slot, used := range c.ctxUsed {
+		if used {
+			comp.CtxOffsets = append(comp.CtxOffsets, 4*slot)
+		}
+	}
+	return comp, nil
 }
 
 func (c *compiler) check() error {
@@ -183,6 +210,256 @@ func (c *compiler) findBlocks() {
 	c.leaders[at] = count
 }
 
+// findCtxRegs finds, per slot, the registers that may hold the context
+// (r1 at the program's start, r1 to r5 at function entries, copies of
+// those): loads from them try the converted context first. A guess is
+// enough, since the generated code compares the base with the context's
+// address at run time; it only decides where the comparison is worth it.
+func (c *compiler) findCtxRegs() {
+	n := len(c.insns)
+	in := make([]uint16, n)
+	in[0] = 1 << 1
+	for pc := 0; pc < n; pc++ {
+		ins := c.insns[pc]
+		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode.JumpOp() == asm.JumpCall {
+			in[t] |= 0x3e
+		}
+		if ins.IsLoadImm64() {
+			if ins.Src == asm.PseudoFunc {
+				if t := pc + 1 + int(ins.Imm); t >= 0 && t < n {
+					in[t] |= 0x3e
+				}
+			}
+			pc++
+		}
+	}
+	work := make([]int, 0, n)
+	queued := make([]bool, n)
+	for pc := 0; pc < n; pc++ {
+		if in[pc] != 0 {
+			work = append(work, pc)
+			queued[pc] = true
+		}
+	}
+	flow := func(to int, set uint16) {
+		if to < 0 || to >= n || in[to]|set == in[to] {
+			return
+		}
+		in[to] |= set
+		if !queued[to] {
+			queued[to] = true
+			work = append(work, to)
+		}
+	}
+	for len(work) > 0 {
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		queued[pc] = false
+		ins := c.insns[pc]
+		set := in[pc]
+		op := ins.OpCode
+		next := pc + 1
+		switch {
+		case ins.IsLoadImm64():
+			set &^= 1 << ins.Dst
+			next = pc + 2
+		case op.Class() == asm.ClassALU64 && op.ALUOp() == asm.ALUMov && op.Source() == asm.SrcX && ins.Offset == 0:
+			set &^= 1 << ins.Dst
+			if ins.Src <= asm.R10 && set&(1<<ins.Src) != 0 {
+				set |= 1 << ins.Dst
+			}
+		case op.IsALU(), op.Class() == asm.ClassLDX:
+			set &^= 1 << ins.Dst
+		case op.Class() == asm.ClassLD:
+			set &^= 1 // legacy packet loads set r0
+		case op.Class() == asm.ClassSTX && op.Mode() == asm.ModeATOMIC:
+			set &^= 1<<ins.Src | 1
+		case op.IsJump():
+			switch op.JumpOp() {
+			case asm.JumpExit:
+				continue
+			case asm.JumpCall:
+				set &^= 0x3f
+			case asm.JumpA:
+				if t, ok := ins.JumpTarget(pc); ok {
+					flow(t, set)
+				}
+				continue
+			default:
+				if t, ok := ins.JumpTarget(pc); ok {
+					flow(t, set)
+				}
+			}
+		}
+		flow(next, set)
+	}
+	c.ctxRegs = in
+}
+
+// ctxLoad reports whether the load at pc may take a converted context
+// field from CtxVal, and the field's offset.
+func (c *compiler) ctxLoad(pc int, ins asm.Instruction) (int, bool) {
+	off := int(ins.Offset)
+	ok := ins.OpCode.Class() == asm.ClassLDX && ins.OpCode.Mode() == asm.ModeMEM && ins.OpCode.Size() == asm.SizeW &&
+		off >= 0 && off%4 == 0 && off < 4*CtxSlots && c.maybeCtx(pc, ins.Src)
+	return off, ok
+}
+
+const classConflict = 0xff
+
+// findClasses predicts, per slot and register, which region a pointer
+// in the register points into (ClassStack, ...): copies and pointer
+// arithmetic keep a register's class, other writes clear it, and where
+// paths meet with different classes the prediction is dropped. A guess
+// only orders the run-time check; a wrong one costs one comparison.
+func (c *compiler) findClasses() {
+	n := len(c.insns)
+	for i := range c.ctxCls {
+		c.ctxCls[i] = -1
+	}
+	var ctxClass [CtxSlots]uint8 // by field offset / 4
+	classes := 0
+	for pc := 0; pc < n; pc++ {
+		if off, ok := c.ctxLoad(pc, c.insns[pc]); ok && ctxClass[off/4] == 0 && classes < CtxClasses {
+			c.ctxCls[classes] = off
+			ctxClass[off/4] = uint8(ClassCtx0 + classes)
+			classes++
+		}
+		if c.insns[pc].IsLoadImm64() {
+			pc++
+		}
+	}
+	in := make([][11]uint8, n)
+	seen := make([]bool, n)
+	queued := make([]bool, n)
+	work := make([]int, 0, 16)
+	start := func(pc int) {
+		if pc >= 0 && pc < n && !seen[pc] {
+			seen[pc], queued[pc] = true, true
+			work = append(work, pc)
+		}
+	}
+	start(0)
+	for pc := 0; pc < n; pc++ {
+		ins := c.insns[pc]
+		if t, ok := ins.JumpTarget(pc); ok && (ins.OpCode.JumpOp() == asm.JumpCall || ins.IsLoadImm64()) {
+			start(t) // function entries: nothing known
+		}
+	}
+	flow := func(to int, st [11]uint8) {
+		if to < 0 || to >= n {
+			return
+		}
+		if !seen[to] {
+			seen[to] = true
+			in[to] = st
+		} else {
+			changed := false
+			for r, b := range st {
+				a := in[to][r]
+				m := a
+				switch {
+				case a == b, b == ClassNone:
+				case a == ClassNone:
+					m = b
+				default:
+					m = classConflict
+				}
+				if m != a {
+					in[to][r] = m
+					changed = true
+				}
+			}
+			if !changed {
+				return
+			}
+		}
+		if !queued[to] {
+			queued[to] = true
+			work = append(work, to)
+		}
+	}
+	for len(work) > 0 {
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		queued[pc] = false
+		ins := c.insns[pc]
+		st := in[pc]
+		st[10] = ClassStack
+		op := ins.OpCode
+		next := pc + 1
+		d, sr := min(ins.Dst, asm.R10), min(ins.Src, asm.R10)
+		alu64 := op.Class() == asm.ClassALU64
+		switch {
+		case ins.IsLoadImm64():
+			st[d] = ClassNone
+			next = pc + 2
+		case alu64 && op.ALUOp() == asm.ALUMov && op.Source() == asm.SrcX && ins.Offset == 0:
+			st[d] = st[sr]
+		case alu64 && (op.ALUOp() == asm.ALUAdd || op.ALUOp() == asm.ALUSub) && op.Source() == asm.SrcK:
+		case alu64 && op.ALUOp() == asm.ALUAdd:
+			if st[d] == ClassNone {
+				st[d] = st[sr]
+			}
+		case alu64 && op.ALUOp() == asm.ALUSub:
+		case op.IsALU():
+			st[d] = ClassNone
+		case op.Class() == asm.ClassLDX:
+			st[d] = ClassNone
+			if off, ok := c.ctxLoad(pc, ins); ok && ctxClass[off/4] != 0 {
+				st[d] = ctxClass[off/4]
+			}
+		case op.Class() == asm.ClassLD:
+			st[0] = ClassNone
+		case op.Class() == asm.ClassSTX && op.Mode() == asm.ModeATOMIC:
+			st[sr], st[0] = ClassNone, ClassNone
+		case op.IsJump():
+			switch op.JumpOp() {
+			case asm.JumpExit:
+				continue
+			case asm.JumpCall:
+				st[0] = ClassNone
+				if ins.Src != asm.CallLocal {
+					st[0] = ClassLastDyn // a pointer a helper returns is its latest region
+				}
+				for r := 1; r <= 5; r++ {
+					st[r] = ClassNone
+				}
+			case asm.JumpA:
+				if t, ok := ins.JumpTarget(pc); ok {
+					flow(t, st)
+				}
+				continue
+			default:
+				if t, ok := ins.JumpTarget(pc); ok {
+					flow(t, st)
+				}
+			}
+		}
+		flow(next, st)
+	}
+	c.classes = in
+}
+
+// classOf is the region class predicted for r before slot pc.
+func (c *compiler) classOf(pc int, r asm.Register) int {
+	if r == asm.R10 {
+		return ClassStack
+	}
+	if r > asm.R10 {
+		return ClassNone
+	}
+	if cls := c.classes[pc][r]; cls != classConflict {
+		return int(cls)
+	}
+	return ClassNone
+}
+
+// maybeCtx reports whether r may hold the context before slot pc.
+func (c *compiler) maybeCtx(pc int, r asm.Register) bool {
+	return r < asm.R10 && c.ctxRegs[pc]&(1<<r) != 0
+}
+
 // eventful reports memory accesses and packet loads.
 func eventful(ins asm.Instruction) bool {
 	switch ins.OpCode.Class() {
@@ -205,12 +482,19 @@ func reg(r asm.Register) Reg {
 	return regMap[r]
 }
 
-func (c *compiler) emitEntryStub() {
+// emitEntryStub loads the registers and goes to the address on top of
+// the native stack: as a call, or a jump.
+func (c *compiler) emitEntryStub(call bool) {
 	for i, r := range regMap {
 		c.a.Load(W64, r, mem(ctxReg, int32(offRegs+8*i)))
 	}
 	c.a.Load(W64, budgetReg, mem(ctxReg, offBudget))
-	c.a.Ret()
+	c.a.Pop(tmp)
+	if call {
+		c.a.CallReg(tmp)
+	} else {
+		c.a.JmpReg(tmp)
+	}
 }
 
 func (c *compiler) emitExitStub() {
@@ -228,7 +512,10 @@ func (c *compiler) emitExitStub() {
 func (c *compiler) exitWith(code uint32, pc int) {
 	c.a.StoreImm(W32, mem(ctxReg, offExitCode), int32(code))
 	c.a.StoreImm(W32, mem(ctxReg, offExitPC), int32(pc))
-	c.a.Patch(c.a.Call(), c.exitStub)
+	lea := c.a.LeaRIP(tmp)
+	c.a.Push(tmp)
+	c.a.Patch(c.a.Jmp(), c.exitStub)
+	c.a.Patch(lea, c.a.Len())
 }
 
 func (c *compiler) chargeBudget(pc, n int) {

@@ -15,15 +15,48 @@ type Context struct {
 	Depth    uint32     // current bpf-to-bpf call depth
 	MaxDepth uint32     // deepest call depth this run, for stack zeroing
 	Bounds   [2][4][Slots]Bound
+	// Dyn holds the regions helpers handed out most recently (map
+	// values), checked out of line when Bounds misses, before exiting.
+	Dyn [2][4][DynSlots]Bound
+	// CtxKey and CtxVal serve 4-byte loads from the converted context:
+	// a load at offset 4*i from a base equal to CtxKey[i] gives CtxVal[i],
+	// the converted value Go computed (CtxKey[i] is ^0 when the field
+	// cannot be served so).
+	CtxKey [CtxSlots]uint64
+	CtxVal [CtxSlots]uint64
+	// Class holds, per region class (see ClassStack), the region an
+	// access of that class is tried against first.
+	Class [NumClasses][2][4]Bound
 }
+
+// Region classes: what the compiler predicts a memory access's base
+// points into, from where the register's value came from. The check
+// tries the class's region (Context.Class, filled by Go) before the
+// others.
+const (
+	ClassNone    = 0
+	ClassStack   = 1 // derived from r10
+	ClassLastDyn = 2 // derived from r0 after a helper call: the region it handed out last
+	ClassCtx0    = 3 // derived from a converted context field load (CtxClasses of them)
+	CtxClasses   = 4
+	NumClasses   = ClassCtx0 + CtxClasses
+)
 
 // Bound is one region of the inline access check: an access of the
 // table's size at addr is allowed when addr-Lo <= Lim (unsigned), that is
 // Lim = region size - access size.
 type Bound struct{ Lo, Lim uint64 }
 
-// Slots is how many regions the inline check tries before exiting to Go.
-const Slots = 3
+// Slots is how many regions the inline check tries; DynSlots how many
+// regions of helpers are tried after them, before exiting to Go.
+const (
+	Slots    = 3
+	DynSlots = 4
+)
+
+// CtxSlots is how many 4-byte context fields (offsets 0 to 4*CtxSlots-4)
+// loads can take from CtxVal.
+const CtxSlots = 64
 
 // Bounds indexes: reads and writes, then the access size.
 const (
@@ -60,10 +93,22 @@ const (
 	offMaxDepth = offDepth + 4
 	offBounds   = offMaxDepth + 4
 	boundSize   = 16
+	offDyn      = offBounds + 2*4*Slots*boundSize
+	offCtxKey   = offDyn + 2*4*DynSlots*boundSize
+	offCtxVal   = offCtxKey + CtxSlots*8
+	offClass    = offCtxVal + CtxSlots*8
 )
+
+func offClassBound(class, kind, sizeIdx int) int32 {
+	return int32(offClass + ((class*2+kind)*4+sizeIdx)*boundSize)
+}
 
 func offBound(kind, sizeIdx, slot int) int32 {
 	return int32(offBounds + ((kind*4+sizeIdx)*Slots+slot)*boundSize)
+}
+
+func offDynBound(kind, sizeIdx, slot int) int32 {
+	return int32(offDyn + ((kind*4+sizeIdx)*DynSlots+slot)*boundSize)
 }
 
 // Exit codes.

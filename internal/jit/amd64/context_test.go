@@ -23,6 +23,11 @@ func TestContextLayout(t *testing.T) {
 		{"MaxDepth", unsafe.Offsetof(c.MaxDepth), offMaxDepth},
 		{"Bounds", unsafe.Offsetof(c.Bounds), offBounds},
 		{"Bounds[1][2][1]", uintptr(unsafe.Pointer(&c.Bounds[1][2][1])) - uintptr(unsafe.Pointer(&c)), uintptr(offBound(1, 2, 1))},
+		{"Dyn[1][3][2]", uintptr(unsafe.Pointer(&c.Dyn[1][3][2])) - uintptr(unsafe.Pointer(&c)), uintptr(offDynBound(1, 3, 2))},
+		{"CtxKey", unsafe.Offsetof(c.CtxKey), offCtxKey},
+		{"CtxVal", unsafe.Offsetof(c.CtxVal), offCtxVal},
+		{"Class[3][1][2]", uintptr(unsafe.Pointer(&c.Class[3][1][2])) - uintptr(unsafe.Pointer(&c)), uintptr(offClassBound(3, 1, 2))},
+		{"size", unsafe.Sizeof(c), uintptr(offClassBound(NumClasses, 0, 0))},
 	} {
 		if f.got != f.want {
 			t.Errorf("Context.%s at %d, the code assumes %d", f.name, f.got, f.want)

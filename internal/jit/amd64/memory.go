@@ -15,6 +15,13 @@ func (c *compiler) address(pc int, base asm.Register, off int16, size int, kind 
 	}
 	c.a.Lea(tmp, mem(reg(base), int32(off)))
 	var ok []int
+	if cls := c.classOf(pc, base); cls != ClassNone {
+		// The predicted region first.
+		c.a.Mov(W64, tmp2, tmp)
+		c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offClassBound(cls, kind, SizeIndex(size))))
+		c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offClassBound(cls, kind, SizeIndex(size))+8))
+		ok = append(ok, c.a.JccShort(CondBE))
+	}
 	for slot := 0; slot < Slots; slot++ {
 		c.a.Mov(W64, tmp2, tmp)
 		c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offBound(kind, SizeIndex(size), slot)))
@@ -24,32 +31,45 @@ func (c *compiler) address(pc int, base asm.Register, off int16, size int, kind 
 		}
 	}
 	miss := c.a.Jcc(CondA)
+	hit := c.a.Len()
 	for _, j := range ok {
-		c.a.PatchShort(j, c.a.Len())
+		c.a.PatchShort(j, hit)
 	}
 	if atomic {
 		c.a.TestImm(W32, tmp, int32(size-1))
-		c.slowPath(c.a.Jcc(CondNE), pc)
+		c.slowPath(c.a.Jcc(CondNE), pc, -1, 0, 0)
 	}
-	c.slowPath(miss, pc)
+	c.slowPath(miss, pc, hit, kind, SizeIndex(size))
 	return mem(tmp, 0)
 }
 
-// slowPath sends the jump at j to an out-of-line exit that lets Go do the
-// access; Go resumes after the access, at the current end of code once
+// slowPath sends the jump at j out of line: when hit >= 0, the address in
+// tmp is first tried against the helpers' regions (Context.Dyn), going
+// back to hit when one holds it; else an exit lets Go do the access, and
+// native code resumes after the access, at the current end of code once
 // the caller has emitted it.
-func (c *compiler) slowPath(j, pc int) {
-	c.pendingSlow = append(c.pendingSlow, j)
+func (c *compiler) slowPath(j, pc, hit, kind, sizeIdx int) {
+	c.pendingSlow = append(c.pendingSlow, pendingSlow{j, hit, kind, sizeIdx})
 	c.pendingPC = pc
 }
+
+type pendingSlow struct{ j, hit, kind, sizeIdx int }
 
 // accessDone ends an access: pending slow paths resume here.
 func (c *compiler) accessDone() {
 	resume := c.a.Len()
-	for _, j := range c.pendingSlow {
+	for _, ps := range c.pendingSlow {
 		pc := c.pendingPC
 		c.slow = append(c.slow, func() {
-			c.a.Patch(j, c.a.Len())
+			c.a.Patch(ps.j, c.a.Len())
+			if ps.hit >= 0 {
+				for slot := 0; slot < DynSlots; slot++ {
+					c.a.Mov(W64, tmp2, tmp)
+					c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)))
+					c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)+8))
+					c.a.Patch(c.a.Jcc(CondBE), ps.hit)
+				}
+			}
 			c.exitWith(ExitMemory, pc)
 			c.a.Patch(c.a.Jmp(), resume)
 		})
@@ -71,14 +91,28 @@ func width(size int) Width { return Width(size * 8) }
 
 func (c *compiler) load(pc int, ins asm.Instruction) {
 	size := asm.SizeBytes(ins.OpCode.Size())
-	m := c.address(pc, ins.Src, ins.Offset, size, BoundRead, false)
 	d := reg(ins.Dst)
+	done := -1
+	if off, ok := c.ctxLoad(pc, ins); ok {
+		// The base may be the context: a converted field Go has ready.
+		slot := off / 4
+		c.ctxUsed[slot] = true
+		c.a.ALULoad(CMP, W64, reg(ins.Src), mem(ctxReg, int32(offCtxKey+8*slot)))
+		other := c.a.Jcc(CondNE)
+		c.a.Load(W64, d, mem(ctxReg, int32(offCtxVal+8*slot)))
+		done = c.a.Jmp()
+		c.a.Patch(other, c.a.Len())
+	}
+	m := c.address(pc, ins.Src, ins.Offset, size, BoundRead, false)
 	if ins.OpCode.Mode() == asm.ModeMEMSX {
 		c.a.LoadSX(width(size), d, m)
 	} else {
 		c.a.Load(width(size), d, m)
 	}
 	c.accessDone()
+	if done >= 0 {
+		c.a.Patch(done, c.a.Len())
+	}
 }
 
 func (c *compiler) store(pc int, ins asm.Instruction) {
