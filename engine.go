@@ -3,11 +3,13 @@ package gbpf
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/env"
 	"github.com/gbpf/gbpf/internal/interp"
 	"github.com/gbpf/gbpf/internal/jit"
+	"github.com/gbpf/gbpf/internal/maps"
 )
 
 // Engine is what runs a collection's programs.
@@ -97,7 +99,7 @@ func (c *Collection) resolveEngine() {
 func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Program, error) {
 	c.resolveEngine()
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+		jp, err := jit.New(insns, &jit.Options{Budget: c.opts.Budget, Helpers: env.Helpers, ArrayMaps: inlineArray})
 		if err == nil {
 			p.jit = jp
 			return jp.Interp(), nil
@@ -112,6 +114,44 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		return code, nil
 	}
 	return interp.New(insns, &interp.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+}
+
+// inlineArray describes the array map at a map address for the JIT,
+// which then runs bpf_map_lookup_elem on it inline: the values of a CPU
+// are one block of memory, MaxEntries slots apart by the stride.
+func inlineArray(addr uint64) (jit.ArrayMap, bool) {
+	mp, ok := env.MapAt(addr)
+	if !ok {
+		return jit.ArrayMap{}, false
+	}
+	spec := mp.Spec()
+	arr, ok := mp.(maps.ArrayMemory)
+	if !ok || (spec.Type != maps.Array && spec.Type != maps.PerCPUArray) || spec.MaxEntries == 0 {
+		return jit.ArrayMap{}, false
+	}
+	stride := uint32((spec.ValueSize + 7) &^ 7)
+	if spec.MaxEntries > 1 {
+		v0, v1 := arr.Value(0, 0), arr.Value(1, 0)
+		if len(v0) == 0 || len(v1) == 0 {
+			return jit.ArrayMap{}, false
+		}
+		stride = uint32(regionAddr(v1) - regionAddr(v0))
+	}
+	size := int(spec.MaxEntries) * int(stride)
+	return jit.ArrayMap{
+		MaxEntries: spec.MaxEntries,
+		Stride:     stride,
+		PerCPU:     spec.Type == maps.PerCPUArray,
+		Values: func(cpu int) []byte {
+			v := arr.Value(0, cpu)
+			if v == nil {
+				return nil
+			}
+			return unsafe.Slice(unsafe.SliceData(v), size)
+		},
+		Writable: spec.Flags&maps.FlagRdonlyProg == 0,
+		Name:     spec.Name,
+	}, true
 }
 
 // machine is one run's machine, of either engine.
@@ -136,6 +176,7 @@ func (p *Program) acquireMachine(run *env.Run) (runMachine, error) {
 			return runMachine{}, fmt.Errorf("program %s: %w", p.name, err)
 		}
 		m.Env = run
+		m.CPU = run.CPU
 		return runMachine{machine: m, jm: m}, nil
 	}
 	m := p.prog.Code.Machine()

@@ -34,3 +34,19 @@ func (p *Program) Attached() any { return p.attached }
 func (m *Machine) PacketFrame() (buf []byte, data, mac, net int) {
 	return m.packet, m.pktData, m.pktMAC, m.pktNet
 }
+
+// RunBlock runs p's code from pc with the registers r0 to r10 in regs and
+// a budget of budget instructions, in this machine's memory, and returns
+// the error it stops with. A host whose run cannot afford a whole block
+// of straight-line code runs the block here, so that the run stops at
+// the interpreter's instruction with the interpreter's memory; the block
+// ends in the budget error, or in a fault before it.
+func (m *Machine) RunBlock(p *Program, pc int, regs [11]uint64, budget uint64) error {
+	var r [16]uint64
+	copy(r[:], regs[:])
+	saveDepth, saveBudget := m.depth, m.budget
+	m.budget = budget
+	_, err := m.exec(p, pc, &r)
+	m.depth, m.budget = saveDepth, saveBudget
+	return err
+}

@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"cmp"
+	"slices"
 	"unsafe"
 )
 
@@ -51,6 +53,7 @@ func (m *Machine) translate(addr, size uint64, write bool) (unsafe.Pointer, bool
 }
 
 func (m *Machine) translateDyn(addr, size uint64, write bool) (unsafe.Pointer, bool) {
+	m.sortDyn()
 	lo := m.dynAfter(addr)
 	// Regions may nest (a record inside a buffer also registered whole):
 	// look back past ones that end too early.
@@ -95,6 +98,7 @@ func (m *Machine) Readable(addr, max uint64) []byte {
 			return pick(r)
 		}
 	}
+	m.sortDyn()
 	lo := m.dynAfter(addr)
 	for i := lo - 1; i >= 0 && i >= lo-4; i-- {
 		if r := &m.dyn[i]; addr-r.lo < r.size {
@@ -117,8 +121,19 @@ func (m *Machine) AddRegion(buf []byte, writable bool, name string) uint64 {
 		return r.lo
 	}
 	if m.host != nil {
+		// A host checks memory itself and rarely asks here: append,
+		// and sort when asked.
 		m.host.RegionAdded(r.lo, r.size, r.writable)
+		for i := len(m.dyn) - 1; i >= 0 && i >= len(m.dyn)-4; i-- {
+			if o := &m.dyn[i]; o.lo == r.lo && o.size == r.size && o.writable == r.writable {
+				return r.lo
+			}
+		}
+		m.dyn = append(m.dyn, r)
+		m.dynUnsorted = true
+		return r.lo
 	}
+	m.sortDyn()
 	lo, hi := 0, len(m.dyn)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -199,4 +214,12 @@ func (m *Machine) slowStore(pc int, addr, size, v uint64) error {
 		return &RuntimeError{PC: pc, Err: ErrMemoryAccess, Addr: addr, Size: int(size), Detail: "write of context offset " + itoa(off) + " (not a writable field of this size)"}
 	}
 	return m.fault(pc, addr, int(size), "write")
+}
+
+// sortDyn sorts the helpers' regions a host's run appended.
+func (m *Machine) sortDyn() {
+	if m.dynUnsorted {
+		m.dynUnsorted = false
+		slices.SortStableFunc(m.dyn, func(a, b region) int { return cmp.Compare(a.lo, b.lo) })
+	}
 }

@@ -109,18 +109,20 @@ type Machine struct {
 	stackLo uint64
 	regions []region // fixed for the run, set up before it
 	dyn     []region // added by helpers during the run, sorted by address
-	running bool
-	packet  []byte // buffer up to the packet's end, for LD_ABS/LD_IND
-	pktData int    // where data starts in packet (offset 0 of LD_ABS)
-	pktMAC  int    // MAC header, for SKF_LL_OFF loads
-	pktNet  int    // network header, for SKF_NET_OFF loads
-	ctx     contextRegion
-	frames  [MaxFrames]frame
-	depth   int    // current call depth (0: the entry frame)
-	budget  uint64 // instructions left
-	tail    *Program
-	tails   int    // tail calls taken this run
-	fp      uint64 // r10 of the frame that called the running helper
+	// dynUnsorted: a host's helpers appended to dyn (see sortDyn).
+	dynUnsorted bool
+	running     bool
+	packet      []byte // buffer up to the packet's end, for LD_ABS/LD_IND
+	pktData     int    // where data starts in packet (offset 0 of LD_ABS)
+	pktMAC      int    // MAC header, for SKF_LL_OFF loads
+	pktNet      int    // network header, for SKF_NET_OFF loads
+	ctx         contextRegion
+	frames      [MaxFrames]frame
+	depth       int    // current call depth (0: the entry frame)
+	budget      uint64 // instructions left
+	tail        *Program
+	tails       int    // tail calls taken this run
+	fp          uint64 // r10 of the frame that called the running helper
 	// dirty is how many frames of stack the current or last run used, so
 	// that the next run zeroes only those.
 	dirty int
@@ -149,7 +151,7 @@ func (m *Machine) reset(p *Program) {
 	m.prog = p
 	m.dirty = 1 // the entry frame; calls raise it
 	m.regions = append(m.regions[:0], newRegion(m.stack[:], true, "stack"))
-	m.dyn = m.dyn[:0]
+	m.dyn, m.dynUnsorted = m.dyn[:0], false
 	m.running = false
 	m.packet = nil
 	m.ctx = contextRegion{}
@@ -163,7 +165,7 @@ func (m *Machine) release() {
 	clear(m.regions)
 	m.regions = m.regions[:0]
 	clear(m.dyn)
-	m.dyn = m.dyn[:0]
+	m.dyn, m.dynUnsorted = m.dyn[:0], false
 	m.running = false
 	m.packet = nil
 	m.ctx = contextRegion{}
@@ -247,7 +249,7 @@ func (m *Machine) CallFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 // kernel's repeated test-runs reuse their packet and context.
 func (m *Machine) Rearm(p *Program) {
 	clear(m.dyn)
-	m.dyn = m.dyn[:0]
+	m.dyn, m.dynUnsorted = m.dyn[:0], false
 	m.prog = p
 	m.depth, m.tails, m.tail = 0, 0, nil
 	m.budget = p.budget

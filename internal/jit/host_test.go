@@ -214,3 +214,65 @@ exit
 	self := llvm(t, "r6 = r1\nr2 = *(u64 *)(r6 + 0)\nr2 += 1\n*(u64 *)(r6 + 0) = r2\nr2 = 0\ncall 4\nexit\n")
 	checkHosted(t, "limit", []asm.Instructions{self}, mem, 0)
 }
+
+// TestInlineArrayLookup runs bpf_map_lookup_elem on an array map inline
+// (Options.ArrayMaps) and compares with the interpreter calling the
+// helper: keys in and out of range, a key pointer the helper refuses,
+// and the value written through the pointer.
+func TestInlineArrayLookup(t *testing.T) {
+	if isolated(t) {
+		return
+	}
+	requireJIT(t)
+	const tag = 0xfff1_0000_0000_0001
+	vals := make([]byte, 4*16)
+	helpers := map[int32]interp.Helper{1: func(m *interp.Machine, r1, r2, _, _, _ uint64) (uint64, error) {
+		if r1 != tag {
+			return 0, nil
+		}
+		key, ok := m.Memory(r2, 4, false)
+		if !ok {
+			return 0, errFault
+		}
+		k := uint64(key[0]) | uint64(key[1])<<8 | uint64(key[2])<<16 | uint64(key[3])<<24
+		if k >= 4 {
+			return 0, nil
+		}
+		return m.AddRegion(vals[k*16:k*16+12], true, "array"), nil
+	}}
+	arrays := func(addr uint64) (ArrayMap, bool) {
+		return ArrayMap{MaxEntries: 4, Stride: 16, Values: func(int) []byte { return vals }, Writable: true, Name: "array"}, addr == tag
+	}
+	for _, c := range []struct{ name, src string }{
+		{"hit", "*(u32 *)(r10 - 4) = 2\nr2 = r10\nr2 += -4\nr1 = 0xfff1000000000001 ll\ncall 1\nif r0 == 0 goto +3\nr1 = 7\n*(u64 *)(r0 + 4) = r1\nr0 = *(u64 *)(r0 + 4)\nexit\n"},
+		{"miss", "*(u32 *)(r10 - 4) = 4\nr2 = r10\nr2 += -4\nr1 = 0xfff1000000000001 ll\ncall 1\nexit\n"},
+		{"bad key", "r2 = 0\nr1 = 0xfff1000000000001 ll\ncall 1\nexit\n"},
+		{"other map", "*(u32 *)(r10 - 4) = 1\nr2 = r10\nr2 += -4\nr1 = 0xfff1000000000002 ll\ncall 1\nexit\n"},
+		{"r1 to r5 kept", "*(u32 *)(r10 - 4) = 1\nr2 = r10\nr2 += -4\nr1 = 0xfff1000000000001 ll\nr3 = 33\ncall 1\nr0 = r3\nr0 += r2\nr0 -= r10\nexit\n"},
+	} {
+		insns := llvm(t, c.src)
+		clear(vals)
+		ip, err := interp.New(insns, &interp.Options{Helpers: helpers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want0, wantErr := ip.Run(nil)
+		want := bytes.Clone(vals)
+		clear(vals)
+		jp, err := New(insns, &Options{Helpers: helpers, ArrayMaps: arrays})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inlined := len(jp.comp.Arrays) == 1; inlined == (c.name == "other map") {
+			t.Errorf("%s: inlined %v", c.name, inlined)
+		}
+		got0, gotErr := jp.Run(nil)
+		jp.Close()
+		if got0 != want0 || (gotErr == nil) != (wantErr == nil) || !bytes.Equal(vals, want) {
+			t.Errorf("%s: jit %#x, %v, % x; interpreter %#x, %v, % x", c.name, got0, gotErr, vals, want0, wantErr, want)
+		}
+		if c.name == "hit" && (got0 != 7 || vals[2*16+4] != 7) {
+			t.Errorf("hit: r0 %d, values % x", got0, vals)
+		}
+	}
+}

@@ -27,6 +27,9 @@ type Machine struct {
 	// Env is the caller's per-run state for its helpers; helpers see it
 	// as the Env of the *interp.Machine they get.
 	Env any
+	// CPU is the run's CPU, whose values of per-CPU arrays inlined
+	// lookups return.
+	CPU int
 
 	prog      *Program   // the program the run started with
 	cur       *Program   // the program whose code exited last
@@ -56,6 +59,7 @@ type Machine struct {
 	ctxPlain  bool                        // the context lies in a fixed region: plain memory
 	ctxClass  [amd64.CtxClasses]int       // the fixed region each ClassCtx0+i is set to (-1: filler, -2: not set)
 	stale     bool                        // regions or context changed: tables to rebuild before running
+	arrays    []uint64                    // where each inlined array's values start (ClassArray0+i), once added as regions
 }
 
 type fixedRegion struct {
@@ -92,6 +96,7 @@ func (m *Machine) reset(p *Program) {
 	m.tail, m.tails = nil, 0
 	m.running = false
 	m.stale = true
+	m.arrays = m.arrays[:0]
 }
 
 func (m *Machine) release() {
@@ -213,12 +218,18 @@ func (h *host) RegionAdded(addr, size uint64, writable bool) {
 	m.dynNext = (slot + 1) % amd64.DynSlots
 	m.dynDirty = true
 	m.dyn[slot] = fixedRegion{lo: addr, size: size, writable: writable}
-	for kind := 0; kind < 2; kind++ {
-		for si := range 4 {
-			b := m.boundFor(kind, si, addr, size, writable)
-			m.ctx.Dyn[kind][si][slot] = b
-			m.ctx.Class[amd64.ClassLastDyn][kind][si] = b
+	c := m.ctx
+	for si := range 4 {
+		n := uint64(1) << si
+		rb, wb := c.Bounds[amd64.BoundRead][si][0], c.Bounds[amd64.BoundWrite][si][0]
+		if size >= n {
+			rb = amd64.Bound{Lo: addr, Lim: size - n}
+			if writable {
+				wb = rb
+			}
 		}
+		c.Dyn[amd64.BoundRead][si][slot], c.Dyn[amd64.BoundWrite][si][slot] = rb, wb
+		c.Class[amd64.ClassLastDyn][amd64.BoundRead][si], c.Class[amd64.ClassLastDyn][amd64.BoundWrite][si] = rb, wb
 	}
 }
 
@@ -322,6 +333,11 @@ func (m *Machine) prepareTables() {
 		// as such, so its fields are never served converted.
 		m.ctxPlain = m.conv != nil && m.fixedAt(m.ctxLo) >= 0
 		m.ctxClass = [amd64.CtxClasses]int{-2, -2, -2, -2}
+		for k, lo := range m.arrays {
+			if i := m.fixedAt(lo); i >= 0 {
+				m.setClass(amd64.ClassArray0+k, &m.regions[i])
+			}
+		}
 		m.clearDyn()
 	} else if m.dynDirty {
 		m.clearDyn()

@@ -22,6 +22,21 @@ type Options struct {
 	// Safe marks per slot memory accesses a verifier proved in bounds, so
 	// their run-time check is left out.
 	Safe []bool
+	// ArrayMaps describes the array map at a map address (false for
+	// other maps): bpf_map_lookup_elem on it runs inline.
+	ArrayMaps func(addr uint64) (ArrayMap, bool)
+}
+
+// ArrayMap is an array map whose lookups the JIT inlines.
+type ArrayMap struct {
+	MaxEntries uint32
+	Stride     uint32 // bytes from one value to the next
+	PerCPU     bool
+	// Values returns the values of a CPU (any CPU for ARRAY): MaxEntries
+	// slots of Stride bytes. Runs get them as memory.
+	Values   func(cpu int) []byte
+	Writable bool
+	Name     string
 }
 
 // Available reports whether this process can run JIT code; the error says
@@ -44,6 +59,7 @@ type Program struct {
 	resume, call, start uintptr
 	lo, hi              uintptr // the code's address range
 	closed              bool
+	arrays              []ArrayMap // the maps of inlined lookups, by class
 }
 
 // machines are shared by all programs: a machine's memory (stacks and
@@ -72,7 +88,25 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	comp, err := amd64.Compile(insns, amd64.Options{Safe: opts.Safe})
+	copts := amd64.Options{Safe: opts.Safe}
+	if opts.ArrayMaps != nil {
+		copts.ArrayMap = func(addr uint64) (amd64.ArrayMap, bool) {
+			am, ok := opts.ArrayMaps(addr)
+			if !ok {
+				return amd64.ArrayMap{}, false
+			}
+			v0 := am.Values(0)
+			if len(v0) == 0 || uint64(len(v0)) < uint64(am.MaxEntries)*uint64(am.Stride) {
+				return amd64.ArrayMap{}, false
+			}
+			a := amd64.ArrayMap{Base: addrOf(v0), MaxEntries: am.MaxEntries, Stride: am.Stride}
+			if am.PerCPU {
+				a.CPUStride = uint64(am.MaxEntries) * uint64(am.Stride)
+			}
+			return a, true
+		}
+	}
+	comp, err := amd64.Compile(insns, copts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +127,10 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	base := code.Addr()
 	p.resume, p.call, p.start = base+uintptr(comp.Resume), base+uintptr(comp.Call), base+uintptr(comp.Start)
 	p.lo, p.hi = base, base+uintptr(len(comp.Code))
+	for _, addr := range comp.Arrays {
+		am, _ := opts.ArrayMaps(addr)
+		p.arrays = append(p.arrays, am)
+	}
 	view.Attach(p)
 	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)
 	return p, nil

@@ -16,6 +16,14 @@ import (
 // and r10 at the top of the entry frame, and returns r0.
 func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c := m.ctx
+	if len(m.arrays) < len(m.prog.arrays) {
+		// The values of inlined arrays are the run's memory.
+		for _, am := range m.prog.arrays {
+			v := am.Values(m.CPU)
+			m.arrays = append(m.arrays, m.AddRegion(v, am.Writable, am.Name))
+		}
+	}
+	c.CPU = uint64(m.CPU)
 	c.Regs = [11]uint64{1: r1, 2: r2, 10: addrOf(m.stack) + stackAreaSize}
 	c.Budget = m.prog.budget
 	c.Depth, c.MaxDepth = 0, 0
@@ -83,7 +91,7 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 			if err := m.callHelper(pc, h); err != nil {
 				return 0, err
 			}
-			if m.ctxFields {
+			if m.ctxFields && !keepsContext(cur.insns[pc].Imm) {
 				m.refillCtx()
 			}
 		case amd64.ExitCallX:
@@ -118,7 +126,10 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 			}
 			c.Regs[0] = v
 		case amd64.ExitBudget:
-			return 0, &interp.RuntimeError{PC: m.budgetPC(pc, c.Budget+c.ExitArg), Err: interp.ErrBudgetExceeded, Detail: "the program ran longer than its budget of executed instructions"}
+			// The block at pc costs more than is left: the interpreter
+			// runs what the budget affords of it.
+			left := c.Budget + c.ExitArg
+			return 0, m.View().RunBlock(cur.view, pc, c.Regs, left)
 		case amd64.ExitCallDepth:
 			return 0, &interp.RuntimeError{PC: pc, Err: interp.ErrCallDepth, Detail: "more than 8 nested bpf-to-bpf calls"}
 		default:
@@ -145,6 +156,12 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 				m.ctxFields = true
 				m.refillCtx()
 			}
+		}
+		// The target's inlined arrays: its memory too, and its classes.
+		for k, am := range t.arrays {
+			v := am.Values(m.CPU)
+			r := fixedRegion{lo: m.View().AddRegion(v, am.Writable, am.Name), size: uint64(len(v)), writable: am.Writable}
+			m.setClass(amd64.ClassArray0+k, &r)
 		}
 		m.putNative(m.ctx.NativeSP, t.start)
 	}
@@ -183,16 +200,6 @@ func (m *Machine) callFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	return v, err
 }
 
-// budgetPC is the instruction the interpreter runs out of budget at: the
-// block at leader was charged whole, with left instructions remaining.
-func (m *Machine) budgetPC(leader int, left uint64) int {
-	pc := leader
-	for ; left > 0; left-- {
-		pc += m.cur.insns[pc].Width()
-	}
-	return pc
-}
-
 // loadPacket performs LD_ABS/LD_IND as the interpreter does. ok is false
 // when the load falls outside the packet, which ends the program.
 func (m *Machine) loadPacket(pc int, ins asm.Instruction) (v uint64, ok bool, err error) {
@@ -226,4 +233,24 @@ func (m *Machine) loadPacket(pc int, ins asm.Instruction) (v uint64, ok bool, er
 		v = v<<8 | uint64(b)
 	}
 	return v, true, nil
+}
+
+// keepsContext reports helpers (by Linux id) that change no context
+// field a program can load: after them the converted fields need not be
+// computed again. Helpers that run callbacks are not among them.
+func keepsContext(id int32) bool {
+	switch id {
+	case 1, 2, 3, // map lookup, update, delete
+		5, 6, 7, 8, // ktime, trace_printk, prandom, smp_processor_id
+		12,         // tail call: the same context
+		14, 15, 16, // pid/tgid, uid/gid, comm
+		25,         // perf_event_output
+		87, 88, 89, // map push, pop, peek
+		93, 94, // spin lock, unlock
+		125,                     // ktime_get_boot_ns
+		130, 131, 132, 133, 134, // ringbuf output, reserve, submit, discard, query
+		160: // ktime_get_coarse_ns
+		return true
+	}
+	return false
 }

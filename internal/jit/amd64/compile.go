@@ -33,7 +33,23 @@ type Options struct {
 	// is proven in bounds (by a verifier), so its run-time check is left
 	// out. Unmarked accesses keep the check: unverified code stays safe.
 	Safe []bool
+	// ArrayMap, when set, describes the array map at a map address, for
+	// bpf_map_lookup_elem calls to inline; false: call the helper.
+	ArrayMap func(addr uint64) (ArrayMap, bool)
 }
+
+// ArrayMap is an array map whose lookups run inline: the value of key i
+// (i < MaxEntries) is at Base + i*Stride, plus CPU*CPUStride for a
+// per-CPU array. The run gets the values as memory (Compiled.Arrays).
+type ArrayMap struct {
+	Base       uint64
+	MaxEntries uint32
+	Stride     uint32
+	CPUStride  uint64 // 0 for ARRAY
+}
+
+// helperMapLookup is bpf_map_lookup_elem's id.
+const helperMapLookup = 1
 
 // Compiled is a program's machine code and where things are in it.
 type Compiled struct {
@@ -53,6 +69,9 @@ type Compiled struct {
 	// pointers derive from (-1: none): Go fills that class with the
 	// region holding the field's value.
 	CtxClassOffsets [CtxClasses]int
+	// Arrays are the map addresses of the inlined array lookups' maps,
+	// ClassArray0+i for Arrays[i]: their values must be the run's memory.
+	Arrays []uint64
 }
 
 type fixup struct {
@@ -78,6 +97,9 @@ type compiler struct {
 	ctxUsed [CtxSlots]bool  // context fields loads may take from CtxVal
 	classes [][11]uint8     // per slot: each register's region class there
 	ctxCls  [CtxClasses]int // the context field offset of each ClassCtx0+i, -1 if none
+	inline  map[int]int     // lookup calls run inline, by slot: their map's index in arrays
+	arrays  []uint64        // the maps of inlined lookups
+	arrayAt []ArrayMap
 }
 
 // Compile translates a validated program. It reports instructions it
@@ -91,6 +113,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	c.findBlocks()
 	c.r10Fixed = !writesR10(insns)
 	c.findCtxRegs()
+	c.findInlineLookups()
 	c.findClasses()
 
 	// Enter and the exits pair every call with a ret, so the CPU's
@@ -125,7 +148,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	for _, f := range c.fixups {
 		c.a.Patch(f.at, c.pcOff[f.target])
 	}
-	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls}
+	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays}
 	for slot, used := range c.ctxUsed {
 		if used {
 			comp.CtxOffsets = append(comp.CtxOffsets, 4*slot)
@@ -170,9 +193,10 @@ func writesR10(insns asm.Instructions) bool {
 }
 
 // findBlocks marks basic-block leaders with the number of instructions
-// their block executes, which is charged to the budget on entry; this
-// ends a run that exceeds its budget at the same instruction, with the
-// same memory, as the interpreter.
+// their block executes, which is charged to the budget on entry. A block
+// the budget cannot pay for exits before running any of it, and Go runs
+// it in the interpreter, which stops at the same instruction, with the
+// same memory, as a whole run in the interpreter would.
 func (c *compiler) findBlocks() {
 	n := len(c.insns)
 	lead := make([]bool, n+1)
@@ -182,11 +206,8 @@ func (c *compiler) findBlocks() {
 		if t, ok := ins.JumpTarget(pc); ok { // callback entries too
 			lead[t] = true
 		}
-		// A block also ends after an instruction that can fault, end the
-		// run or change memory: when the budget runs out inside a block,
-		// what the interpreter would still have done before that point
-		// is then pure register work, which an error discards.
-		if ins.OpCode.IsJump() || eventful(ins) {
+		// Legacy packet loads exit to Go, which resumes after them.
+		if ins.OpCode.IsJump() || ins.OpCode.Class() == asm.ClassLD && !ins.IsLoadImm64() {
 			lead[pc+1] = true
 		}
 		if ins.IsLoadImm64() {
@@ -294,6 +315,77 @@ func (c *compiler) findCtxRegs() {
 		flow(next, set)
 	}
 	c.ctxRegs = in
+}
+
+// findInlineLookups finds the bpf_map_lookup_elem calls on array maps
+// that run inline: r1 is set to the map by a 64-bit immediate load in
+// the same block.
+func (c *compiler) findInlineLookups() {
+	if c.opts.ArrayMap == nil {
+		return
+	}
+	index := map[uint64]int{}
+	for pc, ins := range c.insns {
+		if ins.OpCode != asm.OpCall || ins.Src != asm.CallHelper || ins.Imm != helperMapLookup {
+			continue
+		}
+		addr, ok := c.constR1(pc)
+		if !ok {
+			continue
+		}
+		k, seen := index[addr]
+		if !seen {
+			am, ok := c.opts.ArrayMap(addr)
+			if !ok || len(c.arrays) == ArrayClasses || am.MaxEntries == 0 {
+				continue
+			}
+			k = len(c.arrays)
+			index[addr] = k
+			c.arrays = append(c.arrays, addr)
+			c.arrayAt = append(c.arrayAt, am)
+		}
+		if c.inline == nil {
+			c.inline = map[int]int{}
+		}
+		c.inline[pc] = k
+	}
+}
+
+// constR1 finds the constant r1 holds at slot pc: a 64-bit immediate
+// load in pc's block, with no later write to r1 before pc.
+func (c *compiler) constR1(pc int) (uint64, bool) {
+	for q := pc - 1; q >= 0; q-- {
+		ins := c.insns[q]
+		if q > 0 && c.insns[q-1].IsLoadImm64() { // q is a lddw's second slot
+			q--
+			first := c.insns[q]
+			if first.Dst == asm.R1 {
+				return asm.Imm64(first, ins), first.Src == asm.PseudoNone
+			}
+		} else if writesReg(ins, asm.R1) {
+			return 0, false
+		}
+		if c.leaders[q] > 0 {
+			return 0, false // the start of pc's block
+		}
+	}
+	return 0, false
+}
+
+// writesReg reports whether ins may change r (calls change r0 to r5).
+func writesReg(ins asm.Instruction, r asm.Register) bool {
+	op := ins.OpCode
+	switch {
+	case op.IsALU(), op.Class() == asm.ClassLDX, ins.IsLoadImm64():
+		return ins.Dst == r
+	case op.Class() == asm.ClassLD:
+		return r == asm.R0
+	case op.Class() == asm.ClassSTX && op.Mode() == asm.ModeATOMIC:
+		return ins.Src == r || r == asm.R0
+	case op.IsJump() && op.JumpOp() == asm.JumpCall:
+		return r <= asm.R5
+	}
+	return false
 }
 
 // ctxLoad reports whether the load at pc may take a converted context
@@ -419,7 +511,9 @@ func (c *compiler) findClasses() {
 				continue
 			case asm.JumpCall:
 				st[0] = ClassNone
-				if ins.Src != asm.CallLocal {
+				if k, ok := c.inline[pc]; ok {
+					st[0] = uint8(ClassArray0 + k)
+				} else if ins.Src != asm.CallLocal {
 					st[0] = ClassLastDyn // a pointer a helper returns is its latest region
 				}
 				for r := 1; r <= 5; r++ {
@@ -458,17 +552,6 @@ func (c *compiler) classOf(pc int, r asm.Register) int {
 // maybeCtx reports whether r may hold the context before slot pc.
 func (c *compiler) maybeCtx(pc int, r asm.Register) bool {
 	return r < asm.R10 && c.ctxRegs[pc]&(1<<r) != 0
-}
-
-// eventful reports memory accesses and packet loads.
-func eventful(ins asm.Instruction) bool {
-	switch ins.OpCode.Class() {
-	case asm.ClassLDX, asm.ClassST, asm.ClassSTX:
-		return true
-	case asm.ClassLD:
-		return !ins.IsLoadImm64()
-	}
-	return false
 }
 
 func mem(r Reg, off int32) Mem { return At(r, off) }

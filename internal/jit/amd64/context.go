@@ -27,6 +27,8 @@ type Context struct {
 	// Class holds, per region class (see ClassStack), the region an
 	// access of that class is tried against first.
 	Class [NumClasses][2][4]Bound
+	// CPU is the run's CPU, for inlined per-CPU array lookups.
+	CPU uint64
 }
 
 // Region classes: what the compiler predicts a memory access's base
@@ -39,7 +41,9 @@ const (
 	ClassLastDyn = 2 // derived from r0 after a helper call: the region it handed out last
 	ClassCtx0    = 3 // derived from a converted context field load (CtxClasses of them)
 	CtxClasses   = 4
-	NumClasses   = ClassCtx0 + CtxClasses
+	ClassArray0  = ClassCtx0 + CtxClasses // a value of the program's i-th inlined array map (ArrayClasses of them)
+	ArrayClasses = 8
+	NumClasses   = ClassArray0 + ArrayClasses
 )
 
 // Bound is one region of the inline access check: an access of the
@@ -97,6 +101,7 @@ const (
 	offCtxKey   = offDyn + 2*4*DynSlots*boundSize
 	offCtxVal   = offCtxKey + CtxSlots*8
 	offClass    = offCtxVal + CtxSlots*8
+	offCPU      = offClass + NumClasses*2*4*boundSize
 )
 
 func offClassBound(class, kind, sizeIdx int) int32 {

@@ -27,7 +27,8 @@ func TestContextLayout(t *testing.T) {
 		{"CtxKey", unsafe.Offsetof(c.CtxKey), offCtxKey},
 		{"CtxVal", unsafe.Offsetof(c.CtxVal), offCtxVal},
 		{"Class[3][1][2]", uintptr(unsafe.Pointer(&c.Class[3][1][2])) - uintptr(unsafe.Pointer(&c)), uintptr(offClassBound(3, 1, 2))},
-		{"size", unsafe.Sizeof(c), uintptr(offClassBound(NumClasses, 0, 0))},
+		{"CPU", unsafe.Offsetof(c.CPU), offCPU},
+		{"size", unsafe.Sizeof(c), offCPU + 8},
 	} {
 		if f.got != f.want {
 			t.Errorf("Context.%s at %d, the code assumes %d", f.name, f.got, f.want)

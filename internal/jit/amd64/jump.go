@@ -32,6 +32,10 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 		case ins.Src == asm.CallLocal:
 			c.localCall(pc, pc+1+int(ins.Imm))
 		default:
+			if k, ok := c.inline[pc]; ok {
+				c.inlineLookup(pc, c.arrayAt[k])
+				return
+			}
 			c.exitWith(ExitHelper, pc)
 		}
 	case asm.JumpSet:
@@ -82,4 +86,61 @@ func (c *compiler) localCall(pc, target int) {
 		c.a.Pop(regMap[i])
 	}
 	c.a.ALUMemImm(SUB, W32, depth, 1)
+}
+
+// inlineLookup is bpf_map_lookup_elem on an array map: r0 = the value's
+// address, or 0 for a key out of range. A key pointer the inline check
+// does not allow goes to the helper, which handles it as it would.
+func (c *compiler) inlineLookup(pc int, am ArrayMap) {
+	key := c.address(pc, asm.R2, 0, 4, BoundRead, false)
+	// The slow paths of the key's check exit to the helper instead.
+	pending := c.pendingSlow
+	c.pendingSlow = nil
+	c.a.Load(W32, tmp, key)
+	c.a.ALUImm(CMP, W32, tmp, int32(am.MaxEntries))
+	null := c.a.Jcc(CondAE)
+	switch s := am.Stride; {
+	case s&(s-1) == 0:
+		n := uint8(0)
+		for 1<<n < s {
+			n++
+		}
+		if n > 0 {
+			c.a.ShiftImm(SHL, W64, tmp, n)
+		}
+	default:
+		c.a.ImulImm(W64, tmp, tmp, int32(s))
+	}
+	c.a.MovImm(RAX, am.Base)
+	c.a.ALU(ADD, W64, RAX, tmp)
+	if am.CPUStride != 0 {
+		c.a.Load(W64, tmp, mem(ctxReg, offCPU))
+		if am.CPUStride > 1<<31-1 {
+			c.a.MovImm(tmp2, am.CPUStride)
+			c.a.Imul(W64, tmp, tmp2)
+		} else {
+			c.a.ImulImm(W64, tmp, tmp, int32(am.CPUStride))
+		}
+		c.a.ALU(ADD, W64, RAX, tmp)
+	}
+	done := c.a.Jmp()
+	c.a.Patch(null, c.a.Len())
+	c.a.ALU(XOR, W32, RAX, RAX)
+	end := c.a.Len()
+	c.a.Patch(done, end)
+	for _, ps := range pending {
+		c.slow = append(c.slow, func() {
+			c.a.Patch(ps.j, c.a.Len())
+			if ps.hit >= 0 {
+				for slot := 0; slot < DynSlots; slot++ {
+					c.a.Mov(W64, tmp2, tmp)
+					c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)))
+					c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)+8))
+					c.a.Patch(c.a.Jcc(CondBE), ps.hit)
+				}
+			}
+			c.exitWith(ExitHelper, pc)
+			c.a.Patch(c.a.Jmp(), end)
+		})
+	}
 }
