@@ -51,6 +51,10 @@ var suiteCases = []suiteCase{
 	{"calls", suiteUDP},
 }
 
+// suitePass is the program that does nothing: the fixed cost of a run,
+// reported apart from the suite.
+var suitePass = suiteCase{"pass", suiteUDP}
+
 // suiteUDP is an IPv4 UDP datagram with 1,200 bytes of payload and
 // correct checksums.
 var suiteUDP = func() []byte {
@@ -194,7 +198,7 @@ func TestSuite(t *testing.T) {
 			e.done()
 		}
 	}()
-	for _, c := range suiteCases {
+	for _, c := range append(suiteCases, suitePass) {
 		for _, e := range engines {
 			ret, _, err := e.run(c.prog, c.packet, 1)
 			if err != nil || ret != 2 {
@@ -249,7 +253,7 @@ func BenchmarkSuite(b *testing.B) {
 			e.done()
 		}
 	}()
-	for _, c := range suiteCases {
+	for _, c := range append(suiteCases, suitePass) {
 		b.Run(c.prog, func(b *testing.B) {
 			ns := measureSuite(b, engines, c, b.N)
 			b.ReportMetric(0, "ns/op")
@@ -299,5 +303,11 @@ func TestSuiteReport(t *testing.T) {
 	}
 	n := float64(len(suiteCases))
 	fmt.Fprintf(&b, "| geometric mean |%s %.2f | %.1f |\n", strings.Repeat(" |", len(engines)), math.Exp(logs[0]/n), math.Exp(logs[1]/n))
+	ns := measureSuite(t, engines, suitePass, 20)
+	fmt.Fprintf(&b, "\nper-run overhead (pass):")
+	for i, e := range engines {
+		fmt.Fprintf(&b, " %s %.0f ns", e.name, ns[i])
+	}
+	b.WriteString("\n")
 	t.Logf("\n%s", b.String())
 }

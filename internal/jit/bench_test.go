@@ -3,7 +3,9 @@
 package jit
 
 import (
+	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit/amd64"
 	"github.com/gbpf/gbpf/internal/kernel"
 )
 
@@ -139,4 +142,50 @@ func cpuLoop(b *testing.B, per float64, f func()) {
 		f()
 	}
 	b.ReportMetric(float64(now()-start)/float64(b.N)/per, "cpu-ns/op")
+}
+
+// largeProgram is n blocks of packet-parsing-like code: loads and stores
+// through checked pointers, ALU work, compares and branches (10 slots a
+// block), then exit.
+func largeProgram(n int) asm.Instructions {
+	var src strings.Builder
+	src.WriteString("r6 = r1\nr7 = r2\nr0 = 0\n")
+	for i := range n {
+		fmt.Fprintf(&src, "r2 = *(u8 *)(r6 + %d)\nr3 = r2\nr3 <<= 8\nr3 |= r2\nr0 += r3\nif r0 > %d goto +2\nr0 ^= 0x55\n*(u32 *)(r10 - %d) = r0\nr4 = *(u32 *)(r10 - %d)\nr0 += r4\n", i%8, 1000+i, 8+4*(i%64), 8+4*(i%64))
+	}
+	src.WriteString("exit\n")
+	return asm.MustAssemble(src.String(), asm.SyntaxLLVM)
+}
+
+// BenchmarkCompile is the one-time cost of a program: amd64.Compile
+// alone (compile) and jit.New (new: validation, the interpreter's
+// decoding for helpers' view, compiling and mapping the code), for the
+// prime program (small) and a 1,004-slot program (large), with the cost
+// per 1,000 instructions.
+func BenchmarkCompile(b *testing.B) {
+	requireJIT(b)
+	for _, c := range []struct {
+		name  string
+		insns asm.Instructions
+	}{{"small", kernel.PrimeProgram()}, {"large", largeProgram(100)}} {
+		per := float64(len(c.insns)) / 1000
+		b.Run(c.name+"/compile", func(b *testing.B) {
+			cpuLoop(b, per, func() {
+				if _, err := amd64.Compile(c.insns, amd64.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			})
+			b.ReportMetric(float64(len(c.insns)), "insns")
+		})
+		b.Run(c.name+"/new", func(b *testing.B) {
+			cpuLoop(b, per, func() {
+				p, err := New(c.insns, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.Close()
+			})
+			b.ReportMetric(float64(len(c.insns)), "insns")
+		})
+	}
 }

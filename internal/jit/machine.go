@@ -50,16 +50,15 @@ type Machine struct {
 	pktNet    int
 	tail      *Program
 	tails     int
-	dirty     int                         // stack frames the last run used
-	running   bool                        // helpers' regions are not fixed ones
-	dyn       [amd64.DynSlots]fixedRegion // helpers' regions in Context.Dyn
-	dynNext   int                         // the Dyn slot to fill next
-	dynDirty  bool                        // Dyn or ClassLastDyn holds a helper's region
-	ctxFields bool                        // a program of the run loads converted context fields
-	ctxPlain  bool                        // the context lies in a fixed region: plain memory
-	ctxClass  [amd64.CtxClasses]int       // the fixed region each ClassCtx0+i is set to (-1: filler, -2: not set)
-	stale     bool                        // regions or context changed: tables to rebuild before running
-	arrays    []uint64                    // where each inlined array's values start (ClassArray0+i), once added as regions
+	dirty     int                   // stack frames the last run used
+	running   bool                  // helpers' regions are not fixed ones
+	dynNext   int                   // the Dyn slot to fill next
+	dynDirty  bool                  // Dyn or ClassLastDyn holds a helper's region
+	ctxFields bool                  // a program of the run loads converted context fields
+	ctxPlain  bool                  // the context lies in a fixed region: plain memory
+	ctxClass  [amd64.CtxClasses]int // the fixed region each ClassCtx0+i is set to (-1: filler, -2: not set)
+	stale     bool                  // regions or context changed: tables to rebuild before running
+	arrays    []uint64              // where each inlined array's values start (ClassArray0+i), once added as regions
 }
 
 type fixedRegion struct {
@@ -209,16 +208,13 @@ type host Machine
 // (a map value it looked up) need no exit.
 func (h *host) RegionAdded(addr, size uint64, writable bool) {
 	m := (*Machine)(h)
-	for _, r := range m.dyn {
-		if r.lo == addr && r.size == size && r.writable == writable {
-			return
-		}
+	c := m.ctx
+	if last := &c.Class[amd64.ClassLastDyn][amd64.BoundRead][0]; m.dynDirty && last.Lo == addr && last.Lim == size-1 {
+		return // the same region again (a value looked up again)
 	}
 	slot := m.dynNext
 	m.dynNext = (slot + 1) % amd64.DynSlots
 	m.dynDirty = true
-	m.dyn[slot] = fixedRegion{lo: addr, size: size, writable: writable}
-	c := m.ctx
 	for si := range 4 {
 		n := uint64(1) << si
 		rb, wb := c.Bounds[amd64.BoundRead][si][0], c.Bounds[amd64.BoundWrite][si][0]
@@ -270,7 +266,6 @@ func (m *Machine) fixedAt(addr uint64) int {
 // clearDyn empties the Dyn table: every slot repeats the first fixed
 // region, which the fixed check allows anyway.
 func (m *Machine) clearDyn() {
-	m.dyn = [amd64.DynSlots]fixedRegion{}
 	m.dynNext = 0
 	m.dynDirty = false
 	m.setClass(amd64.ClassLastDyn, nil)

@@ -24,6 +24,7 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 		}
 	}
 	c.CPU = uint64(m.CPU)
+	c.MinFP = addrOf(m.stack) + 2*interp.StackSize
 	c.Regs = [11]uint64{1: r1, 2: r2, 10: addrOf(m.stack) + stackAreaSize}
 	c.Budget = m.prog.budget
 	c.Depth, c.MaxDepth = 0, 0
@@ -38,7 +39,17 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c.NativeSP = m.nativeTop - 8
 	m.putNative(c.NativeSP, m.prog.start)
 	v, err := m.loop(m.prog.call)
-	m.dirty = max(m.dirty, int(c.MaxDepth)+1)
+	// Frames the run may have used, for the next acquisition to zero.
+	d := int(c.MaxDepth)
+	for _, p := range m.progs {
+		if p.comp.R10Fixed {
+			d = max(d, p.comp.MaxDepth)
+		}
+	}
+	if len(m.progs) > 1 {
+		d = interp.MaxFrames - 1 // tail calls nest programs' frames
+	}
+	m.dirty = max(m.dirty, d+1)
 	return v, err
 }
 
@@ -180,7 +191,11 @@ func (m *Machine) callFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 		return 0, &interp.RuntimeError{PC: -1, Err: interp.ErrBadCallback, Detail: "0x" + strconv.FormatUint(fn, 16) + " is not a function of this program"}
 	}
 	c := m.ctx
-	if c.Depth+1 >= amd64.MaxFrames {
+	depth := int(c.Depth)
+	if p.comp.R10Fixed { // the frame top tells the depth
+		depth = int((addrOf(m.stack) + stackAreaSize - c.Regs[10]) / amd64.StackSize)
+	}
+	if depth+1 >= amd64.MaxFrames {
 		return 0, &interp.RuntimeError{PC: int(pc), Err: interp.ErrCallDepth, Detail: "more than 8 nested calls (callback)"}
 	}
 	off := p.comp.PCOffsets[pc]

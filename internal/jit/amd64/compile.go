@@ -2,6 +2,7 @@ package amd64
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gbpf/gbpf/asm"
 )
@@ -72,6 +73,11 @@ type Compiled struct {
 	// Arrays are the map addresses of the inlined array lookups' maps,
 	// ClassArray0+i for Arrays[i]: their values must be the run's memory.
 	Arrays []uint64
+	// R10Fixed says the program never writes r10: its bpf-to-bpf calls
+	// track the depth in r10 alone (Context.Depth and MaxDepth stay
+	// unchanged), and MaxDepth bounds the depth its calls reach.
+	R10Fixed bool
+	MaxDepth int
 }
 
 type fixup struct {
@@ -148,7 +154,8 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	for _, f := range c.fixups {
 		c.a.Patch(f.at, c.pcOff[f.target])
 	}
-	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays}
+	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays,
+		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns)}
 	for slot, used := range c.ctxUsed {
 		if used {
 			comp.CtxOffsets = append(comp.CtxOffsets, 4*slot)
@@ -315,6 +322,53 @@ func (c *compiler) findCtxRegs() {
 		flow(next, set)
 	}
 	c.ctxRegs = in
+}
+
+// maxCallDepth bounds the bpf-to-bpf call depth a run of insns reaches
+// below its entry frame: the call graph's longest path, or the frame
+// limit when calls recurse or helpers call back into the program.
+func maxCallDepth(insns asm.Instructions) int {
+	var entries []int
+	entries = append(entries, 0)
+	for pc, ins := range insns {
+		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
+			return MaxFrames - 1
+		}
+		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode == asm.OpCall {
+			entries = append(entries, t)
+		}
+	}
+	slices.Sort(entries)
+	entries = slices.Compact(entries)
+	fn := func(pc int) int { i, _ := slices.BinarySearch(entries, pc+1); return i - 1 }
+	callees := make([][]int, len(entries))
+	for pc, ins := range insns {
+		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode == asm.OpCall {
+			f := fn(pc)
+			callees[f] = append(callees[f], fn(t))
+		}
+	}
+	const visiting = -2
+	depth := make([]int, len(entries))
+	for i := range depth {
+		depth[i] = -1
+	}
+	var walk func(f int) int
+	walk = func(f int) int {
+		switch depth[f] {
+		case visiting:
+			return MaxFrames // recursion
+		case -1:
+			depth[f] = visiting
+			d := 0
+			for _, g := range callees[f] {
+				d = max(d, 1+walk(g))
+			}
+			depth[f] = min(d, MaxFrames)
+		}
+		return depth[f]
+	}
+	return min(walk(0), MaxFrames-1)
 }
 
 // findInlineLookups finds the bpf_map_lookup_elem calls on array maps

@@ -29,6 +29,9 @@ type Context struct {
 	Class [NumClasses][2][4]Bound
 	// CPU is the run's CPU, for inlined per-CPU array lookups.
 	CPU uint64
+	// MinFP is the lowest frame top a bpf-to-bpf call may leave (the
+	// last frame's): below it the call depth limit is reached.
+	MinFP uint64
 }
 
 // Region classes: what the compiler predicts a memory access's base
@@ -102,6 +105,7 @@ const (
 	offCtxVal   = offCtxKey + CtxSlots*8
 	offClass    = offCtxVal + CtxSlots*8
 	offCPU      = offClass + NumClasses*2*4*boundSize
+	offMinFP    = offCPU + 8
 )
 
 func offClassBound(class, kind, sizeIdx int) int32 {

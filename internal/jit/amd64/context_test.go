@@ -28,7 +28,8 @@ func TestContextLayout(t *testing.T) {
 		{"CtxVal", unsafe.Offsetof(c.CtxVal), offCtxVal},
 		{"Class[3][1][2]", uintptr(unsafe.Pointer(&c.Class[3][1][2])) - uintptr(unsafe.Pointer(&c)), uintptr(offClassBound(3, 1, 2))},
 		{"CPU", unsafe.Offsetof(c.CPU), offCPU},
-		{"size", unsafe.Sizeof(c), offCPU + 8},
+		{"MinFP", unsafe.Offsetof(c.MinFP), offMinFP},
+		{"size", unsafe.Sizeof(c), offMinFP + 8},
 	} {
 		if f.got != f.want {
 			t.Errorf("Context.%s at %d, the code assumes %d", f.name, f.got, f.want)

@@ -61,6 +61,26 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 // localCall enters a bpf-to-bpf callee: r6 to r9 are saved on the native
 // stack, r10 moves down one frame, and the callee's exit returns here.
 func (c *compiler) localCall(pc, target int) {
+	if c.r10Fixed {
+		// r10 is a frame top at any time, so it tells the call depth.
+		c.a.ALULoad(CMP, W64, RBP, mem(ctxReg, offMinFP))
+		tooDeep := c.a.Jcc(CondB)
+		c.slow = append(c.slow, func() {
+			c.a.Patch(tooDeep, c.a.Len())
+			c.exitWith(ExitCallDepth, pc)
+			c.a.Ud2()
+		})
+		for _, r := range regMap[6:10] {
+			c.a.Push(r)
+		}
+		c.a.ALUImm(SUB, W64, RBP, StackSize)
+		c.fixups = append(c.fixups, fixup{at: c.a.Call(), target: target})
+		c.a.ALUImm(ADD, W64, RBP, StackSize)
+		for i := 9; i >= 6; i-- {
+			c.a.Pop(regMap[i])
+		}
+		return
+	}
 	depth := mem(ctxReg, offDepth)
 	c.a.Load(W32, tmp, depth)
 	c.a.ALUImm(CMP, W32, tmp, MaxFrames-1)
