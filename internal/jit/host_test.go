@@ -4,6 +4,7 @@ package jit
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -273,6 +274,26 @@ func TestInlineArrayLookup(t *testing.T) {
 		}
 		if c.name == "hit" && (got0 != 7 || vals[2*16+4] != 7) {
 			t.Errorf("hit: r0 %d, values % x", got0, vals)
+		}
+	}
+}
+
+// TestBudgetLoops runs loops (whose back edges pay for their header
+// blocks) with every budget that runs out inside them: the error, its
+// instruction and the memory are the interpreter's.
+func TestBudgetLoops(t *testing.T) {
+	if isolated(t) {
+		return
+	}
+	requireJIT(t)
+	for _, src := range []string{
+		"r0 = 0\nr0 += 1\n*(u64 *)(r1 + 0) = r0\nif r0 > 5 goto +1\ngoto -4\nexit\n",
+		"r0 = 0\nr2 = 3\nr0 += r2\n*(u32 *)(r1 + 4) = r0\nr2 += -1\nif r2 != 0 goto -4\nr0 += 1\ngoto +0\n*(u8 *)(r1 + 1) = r0\nexit\n",
+		"r0 = 0\ngoto +2\nr0 += 1\nexit\nr0 += 2\n*(u64 *)(r1 + 0) = r0\ngoto -5\n",
+	} {
+		insns := llvm(t, src)
+		for budget := uint64(1); budget < 40; budget++ {
+			check(t, fmt.Sprintf("budget %d", budget), insns, make([]byte, 8), &interp.Options{Budget: budget})
 		}
 	}
 }

@@ -81,15 +81,18 @@ type Compiled struct {
 }
 
 type fixup struct {
-	at     int // offset of a rel32
-	target int // slot index
+	at     int  // offset of a rel32
+	target int  // slot index
+	post   bool // to the target block's code after its budget charge
 }
 
 type compiler struct {
 	a        Asm
 	insns    asm.Instructions
 	opts     Options
-	leaders  []int // block length (executed instructions) at each leader, 0 elsewhere
+	leaders  []int       // block length (executed instructions) at each leader, 0 elsewhere
+	absorb   map[int]int // unconditional jumps that pay for their target block, to it
+	postOff  []int       // per leader: where its code after the budget charge starts
 	fixups   []fixup
 	slow     []func() // out-of-line paths, emitted after the body
 	exitStub int
@@ -137,10 +140,15 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 
 	start := c.a.Len()
 	c.pcOff = make([]int, len(insns)+1)
+	c.postOff = make([]int, len(insns))
 	for pc := 0; pc < len(insns); pc++ {
 		c.pcOff[pc] = c.a.Len()
 		if n := c.leaders[pc]; n > 0 {
+			if t, ok := c.absorb[c.blockLast(pc)]; ok {
+				n += c.leaders[t]
+			}
 			c.chargeBudget(pc, n)
+			c.postOff[pc] = c.a.Len()
 		}
 		if c.insn(pc) {
 			c.pcOff[pc+1] = -1
@@ -152,7 +160,11 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 		c.slow[i]()
 	}
 	for _, f := range c.fixups {
-		c.a.Patch(f.at, c.pcOff[f.target])
+		if f.post {
+			c.a.Patch(f.at, c.postOff[f.target])
+		} else {
+			c.a.Patch(f.at, c.pcOff[f.target])
+		}
 	}
 	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays,
 		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns)}
@@ -236,6 +248,47 @@ func (c *compiler) findBlocks() {
 		}
 	}
 	c.leaders[at] = count
+	// A block ending in "goto T" pays for T's block too (a loop's
+	// back edge pays for its header) and jumps past T's charge: one
+	// charge per iteration instead of two. If the budget cannot pay
+	// for both, the interpreter runs them from the block's start and
+	// stops where it would. T must not end in a goto itself, or code
+	// could run unpaid for; nor be the block itself.
+	endsInGoto := func(lead int) (int, int, bool) {
+		last := c.blockLast(lead)
+		ins := c.insns[last]
+		if ins.OpCode != asm.OpJA && ins.OpCode != asm.OpJA32 {
+			return last, 0, false
+		}
+		t, _ := ins.JumpTarget(last)
+		return last, t, true
+	}
+	for lead := 0; lead < n; lead++ {
+		if c.leaders[lead] == 0 {
+			continue
+		}
+		last, t, ok := endsInGoto(lead)
+		if !ok || t == lead || t < 0 || t >= n || c.leaders[t] == 0 {
+			continue
+		}
+		if _, _, tGoto := endsInGoto(t); tGoto {
+			continue
+		}
+		if c.absorb == nil {
+			c.absorb = map[int]int{}
+		}
+		c.absorb[last] = t
+	}
+}
+
+// blockLast is the last slot of the block at leader lead (the first slot
+// of a lddw).
+func (c *compiler) blockLast(lead int) int {
+	pc := lead
+	for left := c.leaders[lead]; left > 1; left-- {
+		pc += c.insns[pc].Width()
+	}
+	return pc
 }
 
 // findCtxRegs finds, per slot, the registers that may hold the context

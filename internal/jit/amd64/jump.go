@@ -18,10 +18,11 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 	x := ins.OpCode.Source() == asm.SrcX
 	switch jop := ins.OpCode.JumpOp(); jop {
 	case asm.JumpA:
-		if ins.OpCode == asm.OpJA32 {
-			c.jumpTo(0, true, pc+1+int(ins.Imm))
+		t, _ := ins.JumpTarget(pc)
+		if _, ok := c.absorb[pc]; ok {
+			c.fixups = append(c.fixups, fixup{at: c.a.Jmp(), target: t, post: true})
 		} else {
-			c.jumpTo(0, true, pc+1+int(ins.Offset))
+			c.jumpTo(0, true, t)
 		}
 	case asm.JumpExit:
 		c.a.Ret() // every frame, the entry one too, was entered by a call
