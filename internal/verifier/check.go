@@ -77,7 +77,7 @@ func (v *verifier) visit() bool {
 			continue
 		}
 		if s.branches > 0 && !cbSite {
-			if !inCallback(v.st) && v.statesEqual(s.st, v.st, v.pc, true, false) {
+			if !inCallback(v.st) && maybeLooping(s.st, v.st) && v.statesEqual(s.st, v.st, v.pc, true, false) {
 				v.reject("make sure the loop changes the values its exit condition tests", "infinite loop detected at insn %d", v.pc)
 			}
 			continue
@@ -599,4 +599,21 @@ func inCallback(st *state) bool {
 		}
 	}
 	return false
+}
+
+// maybeLooping is a cheap first test for an infinite loop, as the
+// kernel's states_maybe_looping: the current frame's registers are the
+// same as in the state the loop started from.
+func maybeLooping(old, cur *state) bool {
+	if len(old.frames) != len(cur.frames) {
+		return false
+	}
+	of, cf := old.cur(), cur.cur()
+	for r := range of.regs {
+		o, c := &of.regs[r], &cf.regs[r]
+		if o.t != c.t || o.off != c.off || o.tn != c.tn {
+			return false
+		}
+	}
+	return true
 }

@@ -186,10 +186,10 @@ func (v *verifier) stateString(s *state) string {
 	return strings.Join(parts, " | ")
 }
 
-// idMap checks that ids correspond one to one between two states.
+// idMap checks that ids correspond one to one between two states. A
+// state holds few ids, so pairs in a slice beat a map.
 type idMap struct {
-	old2cur map[uint32]uint32
-	cur2old map[uint32]uint32
+	pairs [][2]uint32 // old, cur
 }
 
 func (m *idMap) check(old, cur uint32) bool {
@@ -199,16 +199,12 @@ func (m *idMap) check(old, cur uint32) bool {
 	if old == 0 || cur == 0 {
 		return false
 	}
-	if m.old2cur == nil {
-		m.old2cur, m.cur2old = map[uint32]uint32{}, map[uint32]uint32{}
+	for _, p := range m.pairs {
+		if p[0] == old || p[1] == cur {
+			return p[0] == old && p[1] == cur
+		}
 	}
-	if c, ok := m.old2cur[old]; ok {
-		return c == cur
-	}
-	if o, ok := m.cur2old[cur]; ok {
-		return o == old
-	}
-	m.old2cur[old], m.cur2old[cur] = cur, old
+	m.pairs = append(m.pairs, [2]uint32{old, cur})
 	return true
 }
 
@@ -351,7 +347,8 @@ func (v *verifier) statesEqual(old, cur *state, pc int, exact, ranges bool) bool
 	if len(old.frames) != len(cur.frames) || old.lock != 0 != (cur.lock != 0) || len(old.refs) != len(cur.refs) {
 		return false
 	}
-	ids := &idMap{}
+	ids := &v.ids
+	ids.pairs = ids.pairs[:0]
 	for i := range old.frames {
 		of, cf := old.frames[i], cur.frames[i]
 		if of.callsite != cf.callsite || of.callback != cf.callback {

@@ -94,7 +94,8 @@ type verifier struct {
 	peakStates  int
 	depths      []int // max stack depth per subprog
 	callee      map[int]bool
-	unsupported bool // the rejection is for a helper or kfunc gbpf lacks
+	unsupported bool  // the rejection is for a helper or kfunc gbpf lacks
+	ids         idMap // scratch for statesEqual
 }
 
 type rejection struct{ e *Error }
