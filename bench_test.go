@@ -10,6 +10,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/gbpf/gbpf"
+	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/gbpf/gbpf/internal/kernel"
 )
 
@@ -142,8 +143,9 @@ type benchEngine interface {
 }
 
 type gbpfBench struct {
-	specs map[string]*gbpf.CollectionSpec
-	colls map[string]*gbpf.Collection
+	specs  map[string]*gbpf.CollectionSpec
+	colls  map[string]*gbpf.Collection
+	engine gbpf.Engine
 }
 
 func (g *gbpfBench) reload(tb testing.TB, object string) {
@@ -151,7 +153,7 @@ func (g *gbpfBench) reload(tb testing.TB, object string) {
 	if c := g.colls[object]; c != nil {
 		c.Close()
 	}
-	c, err := gbpf.NewCollection(g.specs[object])
+	c, err := gbpf.NewCollectionWithOptions(g.specs[object], gbpf.CollectionOptions{Engine: g.engine})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -218,16 +220,17 @@ func (k *kernelBench) close() {
 }
 
 // BenchmarkMaps measures one map operation or helper call per
-// sub-benchmark, in gbpf's interpreter and in the kernel's JIT, with the
-// metrics
+// sub-benchmark, in gbpf's interpreter, gbpf's JIT and the kernel's JIT,
+// with the metrics
 //
-//	gbpf-ns/op    gbpf's time per operation, loop overhead subtracted
+//	gbpf-ns/op    the interpreter's time per operation, loop overhead subtracted
+//	jit-ns/op     the JIT's, likewise
 //	kernel-ns/op  the kernel's, likewise
-//	gbpf/kernel   the ratio of the two
+//	gbpf/kernel, jit/kernel  the ratios
 //
 // The baseline sub-benchmark reports the loop iteration itself. Each
 // benchmark iteration runs the baseline and the program alternately in
-// both engines, so drifts in machine load hit both alike.
+// every engine, so drifts in machine load hit all alike.
 func BenchmarkMaps(b *testing.B) {
 	specs := map[string]*gbpf.CollectionSpec{}
 	for _, c := range mapBenchCases {
@@ -239,15 +242,23 @@ func BenchmarkMaps(b *testing.B) {
 	for _, c := range mapBenchCases {
 		b.Run(c.prog, func(b *testing.B) {
 			engines := []benchEngine{&gbpfBench{specs: specs, colls: map[string]*gbpf.Collection{}}}
+			repeats := []int{*benchRepeatGbpf}
+			names := []string{"gbpf"}
+			if jit.Available() == nil {
+				engines = append(engines, &gbpfBench{specs: specs, colls: map[string]*gbpf.Collection{}, engine: gbpf.EngineJIT})
+				repeats = append(repeats, benchRepeatKernel)
+				names = append(names, "jit")
+			}
 			if kernelErr == nil {
 				engines = append(engines, &kernelBench{specs: specs, colls: map[string]*kernel.Collection{}})
+				repeats = append(repeats, benchRepeatKernel)
+				names = append(names, "kernel")
 			} else {
 				b.Logf("kernel half skipped: %v", kernelErr)
 			}
 			if *benchRepeatGbpf < 1 || *benchRepeatGbpf > 1000 {
 				b.Fatalf("-maps.gbpf-repeat %d: want 1 to 1000", *benchRepeatGbpf)
 			}
-			repeats := []int{*benchRepeatGbpf, benchRepeatKernel}
 			op := make([]time.Duration, len(engines))
 			base := make([]time.Duration, len(engines))
 			for _, e := range engines {
@@ -277,10 +288,13 @@ func BenchmarkMaps(b *testing.B) {
 				perOp[i] = float64(op[i]-base[i]) / float64(b.N) / benchLoop
 			}
 			b.ReportMetric(0, "ns/op")
-			b.ReportMetric(perOp[0], "gbpf-ns/op")
-			if len(engines) > 1 {
-				b.ReportMetric(perOp[1], "kernel-ns/op")
-				b.ReportMetric(perOp[0]/perOp[1], "gbpf/kernel")
+			for i, name := range names {
+				b.ReportMetric(perOp[i], name+"-ns/op")
+			}
+			if k := len(names) - 1; names[k] == "kernel" {
+				for i, name := range names[:k] {
+					b.ReportMetric(perOp[i]/perOp[k], name+"/kernel")
+				}
 			}
 		})
 	}

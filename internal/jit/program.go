@@ -25,6 +25,9 @@ type Options struct {
 	// ArrayMaps describes the array map at a map address (false for
 	// other maps): bpf_map_lookup_elem on it runs inline.
 	ArrayMaps func(addr uint64) (ArrayMap, bool)
+	// CPUHelper says helper 8 (bpf_get_smp_processor_id) returns the
+	// Machine's CPU, so it runs inline.
+	CPUHelper bool
 }
 
 // ArrayMap is an array map whose lookups the JIT inlines.
@@ -88,7 +91,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	copts := amd64.Options{Safe: opts.Safe}
+	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper}
 	if opts.ArrayMaps != nil {
 		copts.ArrayMap = func(addr uint64) (amd64.ArrayMap, bool) {
 			am, ok := opts.ArrayMaps(addr)

@@ -37,6 +37,9 @@ type Options struct {
 	// ArrayMap, when set, describes the array map at a map address, for
 	// bpf_map_lookup_elem calls to inline; false: call the helper.
 	ArrayMap func(addr uint64) (ArrayMap, bool)
+	// InlineCPU says helper 8 (bpf_get_smp_processor_id) returns
+	// Context.CPU: it runs inline.
+	InlineCPU bool
 }
 
 // ArrayMap is an array map whose lookups run inline: the value of key i
@@ -49,8 +52,11 @@ type ArrayMap struct {
 	CPUStride  uint64 // 0 for ARRAY
 }
 
-// helperMapLookup is bpf_map_lookup_elem's id.
-const helperMapLookup = 1
+// Helper ids the compiler knows.
+const (
+	helperMapLookup = 1 // bpf_map_lookup_elem
+	helperCPU       = 8 // bpf_get_smp_processor_id
+)
 
 // Compiled is a program's machine code and where things are in it.
 type Compiled struct {

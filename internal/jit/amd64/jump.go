@@ -37,6 +37,10 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 				c.inlineLookup(pc, c.arrayAt[k])
 				return
 			}
+			if ins.Imm == helperCPU && c.opts.InlineCPU {
+				c.a.Load(W64, RAX, mem(ctxReg, offCPU))
+				return
+			}
 			c.exitWith(ExitHelper, pc)
 		}
 	case asm.JumpSet:
