@@ -31,6 +31,7 @@ func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSp
 	}
 	cfg := verifier.ConfigFor(spec, ps)
 	cfg.Log = c.opts.VerifierLog
+	cfg.CPUs = c.opts.CPUs
 	_, err = verifier.Verify(lp, cfg)
 	var ve *verifier.Error
 	if errors.As(err, &ve) && ve.Unsupported {

@@ -262,6 +262,14 @@ func (v *verifier) alu(ins asm.Instruction) {
 	case asm.ALUEnd, asm.ALUNeg:
 		d := v.readReg(ins.Dst)
 		dst := v.writeReg(ins.Dst)
+		if d.t != scalar && !v.cfg.Unprivileged {
+			// A privileged program may turn a pointer into a number.
+			*dst = unknownScalar()
+			if !is64 {
+				dst.zext()
+			}
+			return
+		}
 		if d.t != scalar {
 			if op == asm.ALUNeg {
 				v.reject("", "R%d pointer arithmetic with neg operator prohibited", ins.Dst)

@@ -36,8 +36,8 @@ func corpusObjects(t *testing.T) []string {
 var knownGaps = map[string]string{
 	// Helpers and kfuncs gbpf does not implement (the programs cannot run
 	// in gbpf either).
-	"r3_nat46.o/tunkey":   "helper not implemented",
-	"r3_timer.o/timer":    "helper not implemented",
+	"r3_nat46.o/tunkey": "helper not implemented",
+	"r3_timer.o/timer":  "helper not implemented",
 }
 
 // kernelVerdict loads only prog of spec into the running kernel.

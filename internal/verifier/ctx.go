@@ -43,7 +43,7 @@ func (v *verifier) ctxAccess(regno asm.Register, p *reg, off, size int, write bo
 	if !p.varZero() {
 		v.reject("index context arrays with constants only (e.g. a switch over the index)", "variable ctx access var_off=(%#x; %#x) disallowed", p.tn.v, p.tn.m)
 	}
-	if write && val != nil && val.t != scalar {
+	if write && val != nil && val.t != scalar && v.cfg.Unprivileged {
 		v.reject("", "R%d leaks addr into ctx", regno)
 	}
 	t, ok := v.ctxValid(off, size, write)

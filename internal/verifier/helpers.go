@@ -213,9 +213,11 @@ func helperName(id int32) string {
 }
 
 type callMeta struct {
-	m       *mapInfo
-	memSize int
-	fn      int
+	m        *mapInfo
+	memSize  int
+	fn       int
+	sizeMax  uint64 // the largest value of the last size argument
+	constKey int64  // a constant map key, -1 when unknown
 }
 
 func (v *verifier) callHelper(ins asm.Instruction) {
@@ -228,6 +230,9 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 		}
 		v.rejectUnsupported("gbpf implements only some kernel helpers", "invalid func %s#%d", name, id)
 	}
+	if gplOnly[casm.BuiltinFunc(id)] && v.cfg.CheckLicense && !gplCompatible(v.cfg.License) {
+		v.reject(`declare char LICENSE[] SEC("license") = "GPL";`, "cannot call GPL-restricted function from non-GPL compatible program")
+	}
 	if pr.progs&v.progClass() == 0 {
 		v.reject("", "program of this type cannot use helper %s#%d", name, id)
 	}
@@ -236,7 +241,7 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 		v.reject("release the spin lock before calling helpers", "function calls are not allowed while holding a lock")
 	}
 	regs := v.regs()
-	var meta callMeta
+	meta := callMeta{constKey: -1}
 	for i, at := range pr.args {
 		if at == argNone {
 			break
@@ -287,12 +292,18 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 	switch pr.ret {
 	case retInteger:
 		regs[0] = unknownScalar()
+		v.refineReturn(casm.BuiltinFunc(id), &regs[0], &meta)
 	case retVoid:
 		regs[0] = reg{}
 	case retMapValueOrNull:
 		m := meta.m
 		if m.inner != nil {
 			regs[0] = reg{t: constMap, m: m.inner, maybeNull: true, id: v.newID()}
+		} else if meta.constKey >= 0 && meta.constKey < int64(m.spec.MaxEntries) &&
+			(m.spec.Type == maps.Type(ebpf.Array) || m.spec.Type == maps.Type(ebpf.PerCPUArray)) {
+			// A constant key inside an array: the lookup cannot fail
+			// (Linux 6.14).
+			regs[0] = reg{t: ptrMapValue, m: m, rdonly: m.rdonly}
 		} else {
 			regs[0] = reg{t: ptrMapValue, m: m, maybeNull: true, id: v.newID(), rdonly: m.rdonly}
 		}
@@ -341,6 +352,9 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 		}
 		v.checkPtrArg(regno, r, name, pr)
 		v.checkHelperMem(regno, size, at == argMapValueOut, at == argMapValueOut, pr.pktAccess)
+		if at == argMapKey {
+			meta.constKey = v.constMapKey(r, size)
+		}
 	case argMem, argMemOrNull, argMemOut, argMemOutOrNull:
 		if (at == argMemOrNull || at == argMemOutOrNull) && isNull {
 			return
@@ -355,6 +369,7 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 			v.reject("", "R%d type=%s expected=scalar", regno+1, typeName(sr))
 		}
 		v.markPrecise(regno + 1)
+		meta.sizeMax = sr.umax
 		zeroOK := pr.args[i+1] == argSizeOrZero
 		if sr.smin < 0 {
 			v.reject(hintSize, "R%d min value is negative, either use unsigned or 'var &= const'", regno+1)
@@ -567,4 +582,80 @@ func (v *verifier) dynptrArg(regno asm.Register, r *reg, init bool, argIdx int) 
 	if lo.kinds[0] != stDynptr || lo.spillSize != 1 || hi.kinds[0] != stDynptr || hi.spillSize != 2 {
 		v.reject("initialize it with bpf_dynptr_from_mem first", "Expected an initialized dynptr as arg #%d", argIdx)
 	}
+}
+
+// gplOnly are the helpers the kernel reserves for GPL-compatible programs
+// (gpl_only in their prototypes).
+var gplOnly = map[casm.BuiltinFunc]bool{
+	casm.FnProbeRead: true, casm.FnProbeReadStr: true, casm.FnProbeReadKernel: true, casm.FnProbeReadKernelStr: true,
+	casm.FnProbeReadUser: true, casm.FnProbeReadUserStr: true, casm.FnProbeWriteUser: true,
+	casm.FnTracePrintk: true, casm.FnTraceVprintk: true, casm.FnSnprintf: true,
+	casm.FnPerfEventOutput: true, casm.FnPerfEventRead: true, casm.FnPerfEventReadValue: true,
+	casm.FnGetCurrentTask: true, casm.FnGetCurrentTaskBtf: true, casm.FnGetFuncIp: true,
+	casm.FnGetStackid: true, casm.FnGetStack: true, casm.FnOverrideReturn: true,
+	casm.FnFibLookup: true, casm.FnCheckMtu: true,
+	casm.FnTimerInit: true, casm.FnTimerSetCallback: true, casm.FnTimerStart: true, casm.FnTimerCancel: true,
+	casm.FnTcpCheckSyncookie: true, casm.FnTcpGenSyncookie: true,
+}
+
+// gplCompatible is the kernel's license_is_gpl_compatible.
+func gplCompatible(license string) bool {
+	switch license {
+	case "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL":
+		return true
+	}
+	return false
+}
+
+// constMapKey returns the key r points to when it is a known constant on
+// the stack, as the kernel's get_constant_map_key finds it: zero bytes, or
+// a spilled constant scalar of exactly the key's size. -1 otherwise.
+func (v *verifier) constMapKey(r *reg, size int) int64 {
+	if v.cfg.Unprivileged || r.t != ptrStack || !r.tn.isConst() || size > slotSize {
+		return -1
+	}
+	off := int(r.off) + int(int64(r.tn.v))
+	if off >= 0 || off < -maxStack {
+		return -1
+	}
+	f := v.st.frames[r.frame]
+	idx := (-off - 1) / slotSize
+	if idx >= len(f.stack) {
+		return -1
+	}
+	s, b := f.byteAt(off)
+	zeros := 0
+	for i := b; i < slotSize && s.kinds[i] == stZero; i++ {
+		zeros++
+	}
+	if zeros >= size {
+		return 0
+	}
+	if !s.isSpill() || b != 0 || s.spillSize != size || s.spill.t != scalar || !s.spill.isConst() {
+		return -1
+	}
+	var need precSet
+	need.setSlot(r.frame, idx)
+	if !v.cfg.Unprivileged {
+		v.backtrack(&need, true)
+	}
+	return int64(s.spill.tn.v)
+}
+
+// refineReturn narrows what some helpers return, as the kernel's
+// do_refine_retval_range does.
+func (v *verifier) refineReturn(id casm.BuiltinFunc, r0 *reg, meta *callMeta) {
+	const maxErrno = 4095
+	switch id {
+	case casm.FnProbeReadStr, casm.FnProbeReadKernelStr, casm.FnProbeReadUserStr, casm.FnGetStack:
+		r0.smin, r0.smax = -maxErrno, int64(meta.sizeMax)
+		r0.s32min, r0.s32max = -maxErrno, int32(meta.sizeMax)
+	case casm.FnGetSmpProcessorId:
+		n := uint64(max(v.cfg.CPUs, 1)) - 1
+		r0.umin, r0.umax, r0.smin, r0.smax = 0, n, 0, int64(n)
+		r0.u32min, r0.u32max, r0.s32min, r0.s32max = 0, uint32(n), 0, int32(n)
+	default:
+		return
+	}
+	r0.sync()
 }

@@ -38,7 +38,9 @@ func (v *verifier) jump(ins asm.Instruction) bool {
 func (v *verifier) exit() bool {
 	st := v.st
 	f := st.cur()
-	if st.lock != 0 {
+	// Subprograms may run and return inside a locked region (Linux 6.9);
+	// the program and callbacks may not end in one.
+	if st.lock != 0 && (len(st.frames) == 1 || f.callback) {
 		v.reject("release the lock with bpf_spin_unlock on every path before returning", "bpf_spin_unlock is missing: BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region")
 	}
 	r0 := &f.regs[0]
@@ -63,8 +65,10 @@ func (v *verifier) exit() bool {
 			v.reject("return 0 (continue) or 1 (stop) from the callback", "At callback return the register R0 has %s should have been in [0, 1]", r0.String())
 		}
 	} else if r0.t != scalar {
-		if r0.t == ptrStack && r0.frame == len(st.frames)-1 {
-			v.reject("", "cannot return stack pointer to the caller frame")
+		if r0.t == ptrStack {
+			// Pointers into the callers' frames would still be valid;
+			// the kernel refuses them all.
+			v.reject("return a value, or write through a pointer argument", "cannot return stack pointer to the caller")
 		}
 		if v.cfg.Unprivileged {
 			v.reject("", "At subprogram exit the register R0 is not a scalar value (%s)", typeName(r0))
@@ -99,9 +103,6 @@ func (v *verifier) exit() bool {
 
 func (v *verifier) callSubprog(ins asm.Instruction) {
 	st := v.st
-	if st.lock != 0 {
-		v.reject("", "function calls are not allowed while holding a lock")
-	}
 	if len(st.frames) >= maxCallFrames {
 		v.reject("", "the call stack of %d frames is too deep", len(st.frames)+1)
 	}
@@ -373,6 +374,15 @@ func (v *verifier) refineBranch(st *state, ins asm.Instruction, taken bool) bool
 		}
 		if srcX && b.maybeNull && a.isConst() && a.tn.v == 0 {
 			v.markNull(st, b.id, op == asm.JumpEq)
+			return true
+		}
+		// Equal to a pointer known not to be NULL: not NULL either.
+		if srcX && op == asm.JumpEq && a.maybeNull != b.maybeNull && a.isPtr() && b.isPtr() {
+			if a.maybeNull && notNullType(b) {
+				v.markNull(st, a.id, false)
+			} else if b.maybeNull && notNullType(a) {
+				v.markNull(st, b.id, false)
+			}
 			return true
 		}
 	}

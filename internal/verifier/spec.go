@@ -14,7 +14,7 @@ import (
 // apply before creating them), their spin lock offsets from BTF, and the
 // read-only data sections.
 func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
-	cfg := &Config{Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}, Frozen: map[string][]byte{}}
+	cfg := &Config{License: prog.License, CheckLicense: true, Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}, Frozen: map[string][]byte{}}
 	for name, ms := range spec.Maps {
 		cfg.Maps[name] = mapSpec(ms)
 		if off, ok := spinLockOffset(ms.Value); ok {

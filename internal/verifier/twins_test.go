@@ -32,9 +32,6 @@ var twinGaps = map[string]string{
 	"bad_ctx_perf_regs":     "perf_event context: the registers may only be read as whole u64s",
 	"bad_ctx_perf_end":      "perf_event context is 184 bytes (regs, sample_period, addr), gbpf allows 224",
 	"bad_call_global":       "global (non-static) functions are not verified on their own: a pointer argument may be NULL there",
-	"bad_call_ret_stack":    "a stack pointer returned from a subprogram is refused by the kernel even when it points into the caller's frame",
-	"bad_license":           "GPL-only helpers (bpf_probe_read_kernel) are allowed to programs whose license is not GPL-compatible",
-	"bad_helper_tail_stack": "a tail call in a subprogram needs the frames below it to use at most 256 bytes of stack",
 	"bad_ret_cgskb":         "no return value ranges: cgroup_skb ingress returns 0 or 1",
 	"bad_ret_cgskb_egress":  "no return value ranges: cgroup_skb egress returns 0 to 3",
 	"bad_ret_cgskb_unknown": "no return value ranges: cgroup_skb ingress returns 0 or 1",
@@ -47,25 +44,21 @@ var twinGaps = map[string]string{
 	// No verdict in time (the kernel rejects it in about a second).
 	"bad_loop_bound": "does not finish: every iteration of a loop with an unknown bound is compared exactly against all earlier ones",
 	// Rejected by gbpf, accepted by the kernel.
-	"ok_helper_str_len":    "the return value of bpf_probe_read_kernel_str is at most its size argument (the kernel refines it)",
 	"ok_bounds_linked_off": "r8 = r7; r8 += 1: the kernel keeps the registers linked with a constant delta, so a bound on r8 bounds r7",
-	"ok_null_array_key":    "an array lookup with a constant in-range key cannot fail (the kernel drops the _or_null)",
-	"ok_null_eq_ptr":       "equality with a non-NULL pointer does not mark the other register non-NULL",
 	"ok_helper_tracing":    "bpf_get_current_uid_gid is a base helper (any program type), gbpf allows it to tracing programs only",
 	"ok_ctx_cgskb_write":   "no cgroup_skb context rules",
 	"ok_ctx_tc_sk":         "skb->sk (a sock_common_or_null pointer) is not modelled",
 	"ok_ret_cgskb_helper":  "no helpers at all for cgroup program types (bpf_get_prandom_u32 is a base helper)",
-	"ok_lock_subprog":      "calls of static subprograms while holding a spin lock are allowed since Linux 6.9",
 	"ok_loop_may_goto":     "may_goto (BPF_JMP|BPF_JCOND) is an unknown opcode",
-	"ok_ptr_leak_ctx":      "a privileged loader may store a pointer into the context (skb->cb), gbpf says it leaks",
-	"ok_ptr_neg":           "a privileged loader may negate a pointer (the result is an unknown scalar)",
-	"ok_ptr_bswap":         "a privileged loader may byte-swap a pointer (the result is an unknown scalar)",
 }
 
 // twinKernelMsgs holds, for every bad_ twin, a substring of the kernel's
 // verifier log: the rule the kernel rejects it for (Linux 6.18, loaded
 // with CAP_BPF and CAP_PERFMON).
 var twinKernelMsgs = map[string]string{
+	"bad_call_ret_stack":    "cannot return stack pointer to the caller",
+	"bad_helper_tail_stack": "tail_calls are not allowed when call stack of previous frames",
+	"bad_license":           "cannot call GPL-restricted function from non-GPL compatible program",
 	// cfg_regs.c
 	"bad_cfg_reach":   "unreachable insn 2",
 	"bad_cfg_end":     "last insn is not an exit or jmp",
@@ -142,7 +135,6 @@ var twinKernelMsgs = map[string]string{
 	"bad_helper_queue":       "cannot pass map_type 1 into func bpf_map_push_elem#87",
 	"bad_helper_str_len":     "R3 min value is negative",
 	"bad_helper_perf_ctx":    "R1 type=fp expected=ctx",
-	"bad_helper_tail_stack":  "tail_calls are not allowed when call stack of previous frames is 304 bytes. Too large",
 	// globals.c
 	"bad_global_index":  "R1 max value is outside of the allowed memory range",
 	"bad_global_rodata": "write into map forbidden, value_size=4 off=0 size=4",
@@ -180,7 +172,6 @@ var twinKernelMsgs = map[string]string{
 	"bad_call_stack":     "combined stack size of 2 calls is 544. Too large",
 	"bad_call_depth":     "the call stack of 9 frames is too deep",
 	"bad_call_ptr_arg":   "invalid write to stack R1 off=0 size=8",
-	"bad_call_ret_stack": "cannot return stack pointer to the caller",
 	"bad_call_global":    "R1 invalid mem access 'mem_or_null'",
 	"bad_call_regs":      "R6 !read_ok",
 	"bad_call_r0":        "R0 !read_ok",
@@ -233,7 +224,6 @@ var twinKernelMsgs = map[string]string{
 	"bad_stack_zero":         "R0 max value is outside of the allowed memory range",
 	"bad_stack_varoff":       "invalid variable-offset write to stack R1 var_off=(0x0; 0xf8) off=-248 size=8",
 	// license.c
-	"bad_license": "cannot call GPL-restricted function from non-GPL compatible program",
 }
 
 // twinProg is one twin: a program of a collection.

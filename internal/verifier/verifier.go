@@ -12,6 +12,7 @@ package verifier
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 
 	"github.com/cilium/ebpf"
@@ -39,7 +40,14 @@ type Config struct {
 	ReadOnly     map[string]bool       // maps the program may not write (.rodata, BPF_F_RDONLY_PROG)
 	Frozen       map[string][]byte     // value of read-only single-element arrays user space froze (.rodata): loads at known offsets are constants
 	Unprivileged bool                  // privileged (CAP_BPF+CAP_PERFMON) rules by default
-	Log          bool                  // record the path and states for Error's %+v / gbpf verify --log
+	// License is the program's license string; with CheckLicense, GPL-only
+	// helpers need a GPL-compatible one, as in the kernel.
+	License      string
+	CheckLicense bool
+	// CPUs is the number of possible CPUs (the kernel's nr_cpu_ids, which
+	// bounds bpf_get_smp_processor_id); 0 means runtime.NumCPU().
+	CPUs int
+	Log  bool // record the path and states for Error's %+v / gbpf verify --log
 }
 
 // Result is what verification learned about an accepted program.
@@ -105,6 +113,11 @@ type rejection struct{ e *Error }
 func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 	if cfg == nil {
 		cfg = &Config{Type: p.Type}
+	}
+	if cfg.CPUs <= 0 {
+		c := *cfg
+		c.CPUs = runtime.NumCPU()
+		cfg = &c
 	}
 	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}}
 	defer func() {
@@ -332,20 +345,41 @@ func (v *verifier) checkCFG() {
 
 // checkStackDepth checks the combined stack of every call chain.
 func (v *verifier) checkStackDepth() {
-	round := func(d int) int { return (max(d, 1) + 31) / 32 * 32 }
+	// The kernel rounds each frame to 16 bytes when it JITs (x86-64 does
+	// by default), to 32 for its interpreter.
+	round := func(d int) int { return (d + 15) / 16 * 16 }
 	var walk func(sp, total, frames int, chain []int)
 	walk = func(sp, total, frames int, chain []int) {
+		// A tail call unwinds only its own frame: the frames below stay,
+		// so the kernel limits them to 256 bytes.
+		if sp != 0 && v.hasTailCall(sp) && total >= 256 {
+			v.rejectAt(v.subprogs[sp].start, "tail call from the main function, or use less stack in the callers",
+				"tail_calls are not allowed when call stack of previous frames is %d bytes. Too large", total)
+		}
 		total += round(v.depths[sp])
 		if total > maxStack {
 			v.rejectAt(v.subprogs[sp].start, "move large buffers off the stack (into a per-CPU array map) or mark callees __always_inline",
 				"combined stack size of %d calls is %d. Too large", len(chain)+1, total)
 		}
 		for _, c := range v.subprogs[sp].calls {
-			if len(chain) > 16 {
-				return
+			if frames >= maxCallFrames {
+				// Deeper calls, or recursion, which never ends here.
+				v.rejectAt(v.subprogs[sp].start, "bpf-to-bpf calls may nest 8 deep and may not recurse", "the call stack of %d frames is too deep !", frames)
 			}
 			walk(c, total, frames+1, append(chain, sp))
 		}
 	}
 	walk(0, 0, 1, nil)
+}
+
+// hasTailCall reports whether subprogram sp calls bpf_tail_call.
+func (v *verifier) hasTailCall(sp int) bool {
+	s := v.subprogs[sp]
+	for pc := s.start; pc < s.end; pc++ {
+		ins := v.insns[pc]
+		if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && ins.Imm == 12 {
+			return true
+		}
+	}
+	return false
 }
