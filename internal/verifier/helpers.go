@@ -508,8 +508,8 @@ func (v *verifier) spinLock(lock bool) {
 	if st.lock == 0 {
 		v.reject("", "bpf_spin_unlock without taking a lock")
 	}
-	if st.lockM != r1.m {
-		v.reject("", "bpf_spin_unlock of different lock")
+	if st.lockM != r1.m || st.lock != r1.id+1 {
+		v.reject("unlock through the same pointer that locked", "bpf_spin_unlock of different lock")
 	}
 	st.lock, st.lockM = 0, nil
 }

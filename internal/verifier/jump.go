@@ -430,7 +430,9 @@ func (v *verifier) markNull(st *state, id uint32, isNull bool) {
 				*r = scalarConst(0)
 			} else {
 				r.maybeNull = false
-				if r.t != ptrPacket && r.refID == 0 {
+				// Map values with a spin lock keep their id: unlock must
+				// name the same value lock did.
+				if r.t != ptrPacket && r.refID == 0 && !(r.t == ptrMapValue && r.m != nil && r.m.spinLockOff >= 0) {
 					r.id = 0
 				}
 			}

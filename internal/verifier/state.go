@@ -344,11 +344,14 @@ func stackSafe(old, cur *frame, ids *idMap, exact, unpriv bool) bool {
 // is set (or in unprivileged mode): then bounds must be within old's.
 func (v *verifier) statesEqual(old, cur *state, pc int, exact, ranges bool) bool {
 	allPrecise := v.cfg.Unprivileged || ranges
-	if len(old.frames) != len(cur.frames) || old.lock != 0 != (cur.lock != 0) || len(old.refs) != len(cur.refs) {
+	if len(old.frames) != len(cur.frames) || old.lock != 0 != (cur.lock != 0) || len(old.refs) != len(cur.refs) || old.lockM != cur.lockM {
 		return false
 	}
 	ids := &v.ids
 	ids.pairs = ids.pairs[:0]
+	if old.lock != 0 && !ids.check(old.lock-1, cur.lock-1) { // the locked values' ids
+		return false
+	}
 	for i := range old.frames {
 		of, cf := old.frames[i], cur.frames[i]
 		if of.callsite != cf.callsite || of.callback != cf.callback {
