@@ -40,6 +40,9 @@ type Program struct {
 	Lines []*btf.Line
 	// Funcs names the functions by their first slot, for error messages.
 	Funcs map[int]string
+	// FuncTypes are the functions' BTF (prototype and linkage) by first
+	// slot, when the object has BTF.
+	FuncTypes map[int]*btf.Func
 	// Kfuncs are the slots that call kernel functions, by name; the
 	// collection loader resolves them (their immediates are 0 here).
 	Kfuncs []KfuncCall
@@ -109,6 +112,12 @@ func ConvertProgram(spec *ebpf.ProgramSpec) (*Program, error) {
 		}
 		if sym := ins.Symbol(); sym != "" {
 			p.Funcs[slot] = sym
+		}
+		if fn := btf.FuncMetadata(ins); fn != nil {
+			if p.FuncTypes == nil {
+				p.FuncTypes = map[int]*btf.Func{}
+			}
+			p.FuncTypes[slot] = fn
 		}
 		if ins.IsKfuncCall() {
 			p.Kfuncs = append(p.Kfuncs, KfuncCall{Slot: slot, Name: ins.Reference()})

@@ -20,6 +20,11 @@ func (v *verifier) run() {
 	f.regs[10] = reg{t: ptrStack}
 	f.regs[10].setConstVar(0)
 	v.worklist = append(v.worklist, pending{st: &state{frames: []*frame{f}}, pc: 0})
+	v.drain()
+}
+
+// drain explores every queued path.
+func (v *verifier) drain() {
 	for len(v.worklist) > 0 {
 		p := v.worklist[len(v.worklist)-1]
 		v.worklist = v.worklist[:len(v.worklist)-1]

@@ -44,8 +44,17 @@ func (v *verifier) exit() bool {
 		v.reject("release the lock with bpf_spin_unlock on every path before returning", "bpf_spin_unlock is missing: BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region")
 	}
 	r0 := &f.regs[0]
-	if r0.t == notInit && (len(st.frames) == 1 || f.callback) {
+	if r0.t == notInit && (len(st.frames) == 1 && !f.void || f.callback) {
 		v.reject("set r0 (the return value) on every path before exit", "R0 !read_ok")
+	}
+	if f.global {
+		for _, r := range st.refs {
+			v.reject(hintRef, "Unreleased reference id=%d alloc_insn=%d", r.id, r.pc)
+		}
+		if r0.t != scalar && r0.t != notInit {
+			v.reject("", "At subprogram exit the register R0 is not a scalar value (%s)", typeName(r0))
+		}
+		return true
 	}
 	if len(st.frames) == 1 {
 		for _, r := range st.refs {
@@ -107,6 +116,10 @@ func (v *verifier) callSubprog(ins asm.Instruction) {
 		v.reject("", "the call stack of %d frames is too deep", len(st.frames)+1)
 	}
 	target := v.pc + 1 + int(ins.Imm)
+	if fn := v.globalFunc(target); fn != nil {
+		v.callGlobal(fn, target)
+		return
+	}
 	caller := st.cur()
 	nf := &frame{callsite: v.pc, subprog: v.subAt[target]}
 	for r := asm.R1; r <= asm.R5; r++ {

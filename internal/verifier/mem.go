@@ -122,7 +122,11 @@ func (v *verifier) access(regno asm.Register, off, size int, write bool, val *re
 		v.reject("", "R%d leaks addr into mem", regno)
 	}
 	if p.maybeNull && p.t != scalar {
-		v.reject(hintNull, "R%d invalid mem access '%s'", regno, typeName(&p))
+		hint := hintNull
+		if p.t == ptrMem && p.refID == 0 && p.memSize > 0 && v.st.cur().global {
+			hint = "a global function's pointer argument may be NULL: check it (if (!p) return 0;), or make the function static"
+		}
+		v.reject(hint, "R%d invalid mem access '%s'", regno, typeName(&p))
 	}
 	switch p.t {
 	case ptrStack:

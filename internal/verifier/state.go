@@ -38,6 +38,8 @@ type frame struct {
 	callsite int // slot of the call that created the frame; -1 for main
 	subprog  int
 	callback bool // a callback of bpf_loop or bpf_for_each_map_elem
+	global   bool // a global function, verified on its own
+	void     bool // a global function returning void
 	depth    int  // deepest stack byte used, for the combined stack size
 }
 

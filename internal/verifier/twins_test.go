@@ -31,7 +31,6 @@ var twinGaps = map[string]string{
 	"bad_ctx_tp_header":     "tracepoint context: the kernel refuses offsets below 8 (the common header)",
 	"bad_ctx_perf_regs":     "perf_event context: the registers may only be read as whole u64s",
 	"bad_ctx_perf_end":      "perf_event context is 184 bytes (regs, sample_period, addr), gbpf allows 224",
-	"bad_call_global":       "global (non-static) functions are not verified on their own: a pointer argument may be NULL there",
 	"bad_ret_cgskb":         "no return value ranges: cgroup_skb ingress returns 0 or 1",
 	"bad_ret_cgskb_egress":  "no return value ranges: cgroup_skb egress returns 0 to 3",
 	"bad_ret_cgskb_unknown": "no return value ranges: cgroup_skb ingress returns 0 or 1",

@@ -97,13 +97,15 @@ type verifier struct {
 	pc       int
 	idGen    uint32
 
-	processed   int
-	states      int
-	peakStates  int
-	depths      []int // max stack depth per subprog
-	callee      map[int]bool
-	unsupported bool  // the rejection is for a helper or kfunc gbpf lacks
-	ids         idMap // scratch for statesEqual
+	processed    int
+	states       int
+	peakStates   int
+	depths       []int // max stack depth per subprog
+	callee       map[int]bool
+	unsupported  bool  // the rejection is for a helper or kfunc gbpf lacks
+	ids          idMap // scratch for statesEqual
+	globals      []int // global functions called, to verify on their own
+	globalQueued map[int]bool
 }
 
 type rejection struct{ e *Error }
@@ -119,7 +121,7 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 		c.CPUs = runtime.NumCPU()
 		cfg = &c
 	}
-	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}}
+	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}, globalQueued: map[int]bool{}}
 	defer func() {
 		if r := recover(); r != nil {
 			rj, ok := r.(rejection)
@@ -133,6 +135,7 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 	v.checkCFG()
 	v.computeLiveness()
 	v.run()
+	v.verifyGlobals()
 	v.checkStackDepth()
 	return &Result{Processed: v.processed, PeakStates: v.peakStates, TotalState: v.states, StackDepth: v.depths}, nil
 }
