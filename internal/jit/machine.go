@@ -322,19 +322,22 @@ func (m *Machine) refillCtx() {
 func (m *Machine) prepareTables() {
 	if m.stale {
 		m.stale = false
-		m.fillBounds()
-		m.setClass(amd64.ClassStack, &m.regions[0])
 		// Where the context is plain memory the interpreter reads it
 		// as such, so its fields are never served converted.
 		m.ctxPlain = m.conv != nil && m.fixedAt(m.ctxLo) >= 0
 		m.ctxClass = [amd64.CtxClasses]int{-2, -2, -2, -2}
-		for k, lo := range m.arrays {
-			if i := m.fixedAt(lo); i >= 0 {
-				m.setClass(amd64.ClassArray0+k, &m.regions[i])
+		if m.fillBounds() {
+			m.setClass(amd64.ClassStack, &m.regions[0])
+			for k, lo := range m.arrays {
+				if i := m.fixedAt(lo); i >= 0 {
+					m.setClass(amd64.ClassArray0+k, &m.regions[i])
+				}
 			}
+			m.clearDyn()
+			return
 		}
-		m.clearDyn()
-	} else if m.dynDirty {
+	}
+	if m.dynDirty {
 		m.clearDyn()
 	}
 }
@@ -372,10 +375,11 @@ func (m *Machine) filledFor(rs []fixedRegion) bool {
 
 // fillBounds writes the inline check's table: per access kind and size,
 // the first regions that allow it; unused slots repeat the stack, which
-// allows every size and both kinds.
-func (m *Machine) fillBounds() {
+// allows every size and both kinds. It reports whether the table changed
+// (else it holds the same regions as for the last run).
+func (m *Machine) fillBounds() bool {
 	if m.filledFor(m.regions) {
-		return // the same regions as the last run: the table is still right
+		return false
 	}
 	m.filled = m.filled[:0]
 	for _, r := range m.regions {
@@ -399,4 +403,5 @@ func (m *Machine) fillBounds() {
 			}
 		}
 	}
+	return true
 }

@@ -47,7 +47,7 @@ func New(code []byte) (*Code, error) {
 		return nil, errors.New("execmem: empty code")
 	}
 	size := (len(code) + unix.Getpagesize() - 1) &^ (unix.Getpagesize() - 1)
-	mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE|mapPopulate)
 	if err != nil {
 		return nil, fmt.Errorf("%w: mmap: %v", ErrUnavailable, err)
 	}

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package execmem
+
+const mapPopulate = 0
