@@ -25,15 +25,9 @@ const (
 	skbSize       = 192
 )
 
-func (v *verifier) pktReadable() bool {
-	switch v.cfg.Type {
-	case ebpf.XDP, ebpf.SchedCLS, ebpf.SchedACT:
-		return true
-	}
-	return false
-}
+func (v *verifier) pktReadable() bool { return v.pktAccessOK(false) }
 
-func (v *verifier) pktWritable() bool { return v.pktReadable() }
+func (v *verifier) pktWritable() bool { return v.pktAccessOK(true) }
 
 // ctxAccess applies the program type's is_valid_access rules.
 func (v *verifier) ctxAccess(regno asm.Register, p *reg, off, size int, write bool, val *reg) reg {
@@ -58,6 +52,8 @@ func (v *verifier) ctxAccess(regno asm.Register, p *reg, off, size int, write bo
 		r := reg{t: t}
 		r.setConstVar(0)
 		return r
+	case ptrSocket, ptrSockCommon, ptrMem:
+		return v.ctxPointer(t)
 	}
 	return sizedUnknown(size)
 }
@@ -68,6 +64,9 @@ func narrowOK(off, size, def int) bool {
 
 // ctxValid returns whether the access is allowed and the type loaded.
 func (v *verifier) ctxValid(off, size int, write bool) (regType, bool) {
+	if t, ok, handled := v.ctxValidType(off, size, write); handled {
+		return t, ok
+	}
 	in := func(lo, hi int) bool { return off >= lo && off < hi }
 	switch v.cfg.Type {
 	case ebpf.XDP:
@@ -116,11 +115,6 @@ func (v *verifier) ctxValid(off, size int, write bool) (regType, bool) {
 			return 0, false
 		}
 		return scalar, true
-	case ebpf.TracePoint:
-		if off < 0 || off >= 2048 || write || off%size != 0 {
-			return 0, false
-		}
-		return scalar, true
 	case ebpf.RawTracepoint:
 		if off < 0 || off >= 8*12 || write || off%size != 0 {
 			return 0, false
@@ -128,11 +122,6 @@ func (v *verifier) ctxValid(off, size int, write bool) (regType, bool) {
 		return scalar, true
 	case ebpf.Syscall:
 		if off < 0 || off >= 0xffff || off%size != 0 {
-			return 0, false
-		}
-		return scalar, true
-	case ebpf.PerfEvent:
-		if off < 0 || off >= 8*27+8 || write || off%size != 0 {
 			return 0, false
 		}
 		return scalar, true

@@ -55,17 +55,41 @@ const (
 	retDynptrMemOrNull  // RET_PTR_TO_DYNPTR_MEM_OR_NULL
 )
 
-// progClass groups program types by the helpers they may call.
-type progClass uint8
+// progClass groups program types by the helpers they may call (the
+// kernel's get_func_proto of each type, as Linux 6.18 answers it).
+type progClass uint32
 
 const (
-	pcAll     progClass = 0xff
-	pcXDP     progClass = 1 << 0
-	pcTC      progClass = 1 << 1
-	pcSocket  progClass = 1 << 2
-	pcTracing progClass = 1 << 3 // kprobe, tracepoint, raw_tp, perf_event
-	pcSyscall progClass = 1 << 4
-	pcNet               = pcXDP | pcTC | pcSocket
+	pcXDP    progClass = 1 << iota
+	pcTC               // sched_cls, sched_act
+	pcSocket           // socket filters
+	pcKprobe
+	pcTracepoint
+	pcPerfEvent
+	pcRawTP // raw_tracepoint, raw_tracepoint.w
+	pcSyscall
+	pcCgroupSKB
+	pcCgroupSock
+	pcSockAddr // cgroup/connect4, bind4, sendmsg4, recvmsg4, getpeername4, ...
+	pcSockOps
+	pcSKSKB
+	pcSKMsg
+	pcLWTIn
+	pcLWTOut
+	pcLWTXmit
+	pcLWTSeg6
+	pcFlowDissector
+	pcSKReuseport
+	pcCgroupDev
+	pcSysctl
+	pcSockopt
+	pcSKLookup
+	pcNetfilter
+
+	pcAll     = ^progClass(0)
+	pcTracing = pcKprobe | pcTracepoint | pcPerfEvent | pcRawTP
+	pcLWT     = pcLWTIn | pcLWTOut | pcLWTXmit | pcLWTSeg6
+	pcNet     = pcXDP | pcTC | pcSocket
 )
 
 type proto struct {
@@ -93,7 +117,7 @@ var helperProtos = map[casm.BuiltinFunc]proto{
 	casm.FnMapLookupPercpuElem:  {args: [5]argType{argConstMap, argMapKey, argAnything}, ret: retMapValueOrNull, progs: pcAll, pktAccess: true, mapTypes: mt(maps.Type(ebpf.PerCPUHash), maps.Type(ebpf.PerCPUArray), maps.Type(ebpf.LRUCPUHash))},
 	casm.FnKtimeGetNs:           {progs: pcAll},
 	casm.FnKtimeGetBootNs:       {progs: pcAll},
-	casm.FnKtimeGetCoarseNs:     {progs: pcAll},
+	casm.FnKtimeGetCoarseNs:     {progs: pcXDP | pcTC | pcSocket | pcCgroupSKB | pcCgroupSock | pcSockAddr | pcSockOps | pcSKSKB | pcSKMsg | pcFlowDissector | pcSKReuseport | pcSysctl | pcSKLookup | pcLWT},
 	casm.FnKtimeGetTaiNs:        {progs: pcAll},
 	casm.FnJiffies64:            {progs: pcAll},
 	casm.FnGetPrandomU32:        {progs: pcAll},
@@ -108,63 +132,63 @@ var helperProtos = map[casm.BuiltinFunc]proto{
 	casm.FnRingbufSubmit:        {args: [5]argType{argAllocMem, argAnything}, ret: retVoid, progs: pcAll},
 	casm.FnRingbufDiscard:       {args: [5]argType{argAllocMem, argAnything}, ret: retVoid, progs: pcAll},
 	casm.FnRingbufQuery:         {args: [5]argType{argConstMap, argAnything}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.RingBuf))},
-	casm.FnPerfEventOutput:      {args: [5]argType{argCtx, argConstMap, argAnything, argMem, argSizeOrZero}, progs: pcXDP | pcTC | pcSocket | pcTracing, mapTypes: mt(maps.Type(ebpf.PerfEventArray))},
-	casm.FnProbeRead:            {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcTracing},
-	casm.FnProbeReadStr:         {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcTracing},
+	casm.FnPerfEventOutput:      {args: [5]argType{argCtx, argConstMap, argAnything, argMem, argSizeOrZero}, progs: pcXDP | pcTC | pcSocket | pcSyscall | pcCgroupSKB | pcCgroupSock | pcSockAddr | pcSockOps | pcSKSKB | pcSKMsg | pcCgroupDev | pcSysctl | pcSockopt | pcSKLookup | pcTracing | pcLWT, mapTypes: mt(maps.Type(ebpf.PerfEventArray))},
+	casm.FnProbeRead:            {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcSyscall | pcTracing},
+	casm.FnProbeReadStr:         {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcSyscall | pcTracing},
 	casm.FnProbeReadKernel:      {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
 	casm.FnProbeReadUser:        {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
 	casm.FnProbeReadKernelStr:   {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
 	casm.FnProbeReadUserStr:     {args: [5]argType{argMemOut, argSizeOrZero, argAnything}, progs: pcAll},
 	casm.FnGetCurrentPidTgid:    {progs: pcAll},
-	casm.FnGetCurrentUidGid:     {progs: pcTracing | pcSyscall},
-	casm.FnGetCurrentComm:       {args: [5]argType{argMemOut, argSize}, progs: pcTracing | pcSyscall},
-	casm.FnCsumDiff:             {args: [5]argType{argMemOrNull, argSizeOrZero, argMemOrNull, argSizeOrZero, argAnything}, progs: pcXDP | pcTC, pktAccess: true},
-	casm.FnL3CsumReplace:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
-	casm.FnL4CsumReplace:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
-	casm.FnSkbLoadBytes:         {args: [5]argType{argCtx, argAnything, argMemOut, argSize}, progs: pcTC | pcSocket},
-	casm.FnSkbLoadBytesRelative: {args: [5]argType{argCtx, argAnything, argMemOut, argSize, argAnything}, progs: pcTC | pcSocket},
-	casm.FnSkbStoreBytes:        {args: [5]argType{argCtx, argAnything, argMem, argSize, argAnything}, progs: pcTC, changes: true},
+	casm.FnGetCurrentUidGid:     {progs: pcAll},
+	casm.FnGetCurrentComm:       {args: [5]argType{argMemOut, argSize}, progs: pcAll},
+	casm.FnCsumDiff:             {args: [5]argType{argMemOrNull, argSizeOrZero, argMemOrNull, argSizeOrZero, argAnything}, progs: pcXDP | pcTC | pcLWT, pktAccess: true},
+	casm.FnL3CsumReplace:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything, argAnything}, progs: pcTC | pcLWTXmit, changes: true},
+	casm.FnL4CsumReplace:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything, argAnything}, progs: pcTC | pcLWTXmit, changes: true},
+	casm.FnSkbLoadBytes:         {args: [5]argType{argCtx, argAnything, argMemOut, argSize}, progs: pcTC | pcSocket | pcCgroupSKB | pcSKSKB | pcFlowDissector | pcSKReuseport | pcLWT},
+	casm.FnSkbLoadBytesRelative: {args: [5]argType{argCtx, argAnything, argMemOut, argSize, argAnything}, progs: pcTC | pcSocket | pcCgroupSKB | pcSKReuseport},
+	casm.FnSkbStoreBytes:        {args: [5]argType{argCtx, argAnything, argMem, argSize, argAnything}, progs: pcTC | pcSKSKB | pcLWTXmit, changes: true},
 	casm.FnXdpAdjustHead:        {args: [5]argType{argCtx, argAnything}, progs: pcXDP, changes: true},
 	casm.FnXdpAdjustTail:        {args: [5]argType{argCtx, argAnything}, progs: pcXDP, changes: true},
 	casm.FnXdpAdjustMeta:        {args: [5]argType{argCtx, argAnything}, progs: pcXDP, changes: true},
 	casm.FnXdpGetBuffLen:        {args: [5]argType{argCtx}, progs: pcXDP},
 	casm.FnXdpLoadBytes:         {args: [5]argType{argCtx, argAnything, argMemOut, argSize}, progs: pcXDP},
 	casm.FnXdpStoreBytes:        {args: [5]argType{argCtx, argAnything, argMem, argSize}, progs: pcXDP},
-	casm.FnRedirect:             {args: [5]argType{argAnything, argAnything}, progs: pcXDP | pcTC},
+	casm.FnRedirect:             {args: [5]argType{argAnything, argAnything}, progs: pcXDP | pcTC | pcLWTXmit},
 	casm.FnRedirectMap:          {args: [5]argType{argConstMap, argAnything, argAnything}, progs: pcXDP, mapTypes: mt(maps.Type(ebpf.DevMap), maps.Type(ebpf.DevMapHash), maps.Type(ebpf.CPUMap), maps.Type(ebpf.XSKMap))},
 	casm.FnLoop:                 {args: [5]argType{argAnything, argFunc, argStackOrNull, argAnything}, progs: pcAll},
 	casm.FnForEachMapElem:       {args: [5]argType{argConstMap, argFunc, argStackOrNull, argAnything}, progs: pcAll},
-	casm.FnSpinLock:             {args: [5]argType{argSpinLock}, ret: retVoid, progs: pcXDP | pcTC | pcSocket | pcSyscall},
-	casm.FnSpinUnlock:           {args: [5]argType{argSpinLock}, ret: retVoid, progs: pcXDP | pcTC | pcSocket | pcSyscall},
+	casm.FnSpinLock:             {args: [5]argType{argSpinLock}, ret: retVoid, progs: pcAll &^ (pcTracing | pcSocket)},
+	casm.FnSpinUnlock:           {args: [5]argType{argSpinLock}, ret: retVoid, progs: pcAll &^ (pcTracing | pcSocket)},
 	casm.FnStrncmp:              {args: [5]argType{argMem, argSize, argConstStr}, progs: pcAll},
-	casm.FnGetFuncIp:            {args: [5]argType{argCtx}, progs: pcTracing},
-	casm.FnSkbPullData:          {args: [5]argType{argCtx, argAnything}, progs: pcTC, changes: true},
+	casm.FnGetFuncIp:            {args: [5]argType{argCtx}, progs: pcSyscall | pcTracing},
+	casm.FnSkbPullData:          {args: [5]argType{argCtx, argAnything}, progs: pcTC | pcSKSKB | pcLWT, changes: true},
 	casm.FnSetHash:              {args: [5]argType{argCtx, argAnything}, progs: pcTC},
-	casm.FnSetHashInvalid:       {args: [5]argType{argCtx}, ret: retVoid, progs: pcTC},
-	casm.FnCsumUpdate:           {args: [5]argType{argCtx, argAnything}, progs: pcTC},
-	casm.FnCsumLevel:            {args: [5]argType{argCtx, argAnything}, progs: pcTC},
+	casm.FnSetHashInvalid:       {args: [5]argType{argCtx}, ret: retVoid, progs: pcTC | pcLWTXmit},
+	casm.FnCsumUpdate:           {args: [5]argType{argCtx, argAnything}, progs: pcTC | pcLWTXmit},
+	casm.FnCsumLevel:            {args: [5]argType{argCtx, argAnything}, progs: pcTC | pcLWTXmit},
 	casm.FnSkbVlanPush:          {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
 	casm.FnSkbVlanPop:           {args: [5]argType{argCtx}, progs: pcTC, changes: true},
-	casm.FnSkbChangeTail:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
-	casm.FnGetHashRecalc:        {args: [5]argType{argCtx}, progs: pcTC},
-	casm.FnSkbAdjustRoom:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything}, progs: pcTC, changes: true},
+	casm.FnSkbChangeTail:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC | pcSKSKB | pcLWTXmit, changes: true},
+	casm.FnGetHashRecalc:        {args: [5]argType{argCtx}, progs: pcTC | pcLWT},
+	casm.FnSkbAdjustRoom:        {args: [5]argType{argCtx, argAnything, argAnything, argAnything}, progs: pcTC | pcSKSKB, changes: true},
 	casm.FnSkbChangeProto:       {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
-	casm.FnCloneRedirect:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
-	casm.FnGetCgroupClassid:     {args: [5]argType{argCtx}, progs: pcTC},
-	casm.FnGetRouteRealm:        {args: [5]argType{argCtx}, progs: pcTC},
+	casm.FnCloneRedirect:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC | pcLWTXmit, changes: true},
+	casm.FnGetCgroupClassid:     {args: [5]argType{argCtx}, progs: pcTC | pcLWT},
+	casm.FnGetRouteRealm:        {args: [5]argType{argCtx}, progs: pcTC | pcLWT},
 	casm.FnSkbChangeType:        {args: [5]argType{argCtx, argAnything}, progs: pcTC},
-	casm.FnSkbChangeHead:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC, changes: true},
-	casm.FnGetSocketCookie:      {args: [5]argType{argCtx}, progs: pcTC | pcSocket},
-	casm.FnGetSocketUid:         {args: [5]argType{argCtx}, progs: pcTC | pcSocket},
-	casm.FnSkbEcnSetCe:          {args: [5]argType{argCtx}, progs: pcTC},
+	casm.FnSkbChangeHead:        {args: [5]argType{argCtx, argAnything, argAnything}, progs: pcTC | pcSKSKB | pcLWTXmit, changes: true},
+	casm.FnGetSocketCookie:      {args: [5]argType{argCtx}, progs: pcTC | pcSocket | pcCgroupSKB | pcCgroupSock | pcSockAddr | pcSockOps | pcSKSKB},
+	casm.FnGetSocketUid:         {args: [5]argType{argCtx}, progs: pcTC | pcSocket | pcCgroupSKB | pcSKSKB},
+	casm.FnSkbEcnSetCe:          {args: [5]argType{argCtx}, progs: pcTC | pcCgroupSKB},
 	casm.FnRedirectNeigh:        {args: [5]argType{argAnything, argMemOrNull, argSizeOrZero, argAnything}, progs: pcTC},
 	casm.FnRedirectPeer:         {args: [5]argType{argAnything, argAnything}, progs: pcTC},
 	casm.FnFibLookup:            {args: [5]argType{argCtx, argMem, argSize, argAnything}, progs: pcXDP | pcTC, memWrite: true},
 	casm.FnCheckMtu:             {args: [5]argType{argCtx, argAnything, argFixedMem, argAnything, argAnything}, progs: pcXDP | pcTC, fixed: [5]int{2: 4}},
-	casm.FnSkLookupTcp:          {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSocketOrNull, progs: pcXDP | pcTC, pktAccess: true},
-	casm.FnSkLookupUdp:          {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSocketOrNull, progs: pcXDP | pcTC, pktAccess: true},
-	casm.FnSkcLookupTcp:         {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSockCommonOrNull, progs: pcXDP | pcTC, pktAccess: true},
-	casm.FnSkRelease:            {args: [5]argType{argSockCommon}, progs: pcXDP | pcTC},
+	casm.FnSkLookupTcp:          {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSocketOrNull, progs: pcXDP | pcTC | pcCgroupSKB | pcSockAddr | pcSKSKB, pktAccess: true},
+	casm.FnSkLookupUdp:          {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSocketOrNull, progs: pcXDP | pcTC | pcCgroupSKB | pcSockAddr | pcSKSKB, pktAccess: true},
+	casm.FnSkcLookupTcp:         {args: [5]argType{argCtx, argMem, argSizeOrZero, argAnything, argAnything}, ret: retSockCommonOrNull, progs: pcXDP | pcTC | pcCgroupSKB | pcSockAddr | pcSKSKB, pktAccess: true},
+	casm.FnSkRelease:            {args: [5]argType{argSockCommon}, progs: pcXDP | pcTC | pcCgroupSKB | pcSockAddr | pcSKSKB | pcSKLookup},
 	casm.FnStrtol:               {args: [5]argType{argMem, argSize, argAnything, argFixedMemOut}, progs: pcAll, fixed: [5]int{3: 8}},
 	casm.FnStrtoul:              {args: [5]argType{argMem, argSize, argAnything, argFixedMemOut}, progs: pcAll, fixed: [5]int{3: 8}},
 	casm.FnDynptrFromMem:        {args: [5]argType{argMemOut, argSizeOrZero, argAnything, argDynptrInit}, progs: pcAll},
@@ -185,10 +209,50 @@ func (v *verifier) progClass() progClass {
 		return pcTC
 	case ebpf.SocketFilter:
 		return pcSocket
-	case ebpf.Kprobe, ebpf.TracePoint, ebpf.RawTracepoint, ebpf.PerfEvent:
-		return pcTracing
+	case ebpf.Kprobe:
+		return pcKprobe
+	case ebpf.TracePoint:
+		return pcTracepoint
+	case ebpf.PerfEvent:
+		return pcPerfEvent
+	case ebpf.RawTracepoint, ebpf.RawTracepointWritable:
+		return pcRawTP
 	case ebpf.Syscall:
 		return pcSyscall
+	case ebpf.CGroupSKB:
+		return pcCgroupSKB
+	case ebpf.CGroupSock:
+		return pcCgroupSock
+	case ebpf.CGroupSockAddr:
+		return pcSockAddr
+	case ebpf.SockOps:
+		return pcSockOps
+	case ebpf.SkSKB:
+		return pcSKSKB
+	case ebpf.SkMsg:
+		return pcSKMsg
+	case ebpf.LWTIn:
+		return pcLWTIn
+	case ebpf.LWTOut:
+		return pcLWTOut
+	case ebpf.LWTXmit:
+		return pcLWTXmit
+	case ebpf.LWTSeg6Local:
+		return pcLWTSeg6
+	case ebpf.FlowDissector:
+		return pcFlowDissector
+	case ebpf.SkReuseport:
+		return pcSKReuseport
+	case ebpf.CGroupDevice:
+		return pcCgroupDev
+	case ebpf.CGroupSysctl:
+		return pcSysctl
+	case ebpf.CGroupSockopt:
+		return pcSockopt
+	case ebpf.SkLookup:
+		return pcSKLookup
+	case ebpf.Netfilter:
+		return pcNetfilter
 	}
 	return 0
 }
@@ -198,11 +262,9 @@ func helperName(id int32) string {
 	if len(name) > 2 && name[:2] == "Fn" {
 		var b []byte
 		b = append(b, "bpf"...)
-		for i, r := range name[2:] {
+		for _, r := range name[2:] {
 			if r >= 'A' && r <= 'Z' {
 				b = append(b, '_', byte(r+'a'-'A'))
-			} else if r >= '0' && r <= '9' && i > 0 && !(name[2+i-1] >= '0' && name[2+i-1] <= '9') {
-				b = append(b, '_', byte(r))
 			} else {
 				b = append(b, byte(r))
 			}

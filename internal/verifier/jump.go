@@ -63,6 +63,7 @@ func (v *verifier) exit() bool {
 		if r0.t != scalar && v.cfg.Unprivileged {
 			v.reject("", "R0 leaks addr as return value")
 		}
+		v.checkReturnCode(r0)
 		return true
 	}
 	if f.callback {

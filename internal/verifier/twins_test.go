@@ -28,26 +28,10 @@ import (
 // agree (remove it then) and when any other twin disagrees.
 var twinGaps = map[string]string{
 	// Accepted by gbpf, rejected by the kernel (soundness).
-	"bad_ctx_tp_header":     "tracepoint context: the kernel refuses offsets below 8 (the common header)",
-	"bad_ctx_perf_regs":     "perf_event context: the registers may only be read as whole u64s",
-	"bad_ctx_perf_end":      "perf_event context is 184 bytes (regs, sample_period, addr), gbpf allows 224",
-	"bad_ret_cgskb":         "no return value ranges: cgroup_skb ingress returns 0 or 1",
-	"bad_ret_cgskb_egress":  "no return value ranges: cgroup_skb egress returns 0 to 3",
-	"bad_ret_cgskb_unknown": "no return value ranges: cgroup_skb ingress returns 0 or 1",
-	"bad_ret_cgskb_ptr":     "no return value ranges: a pointer is not a cgroup_skb verdict",
-	"bad_ret_sock_create":   "no return value ranges: cgroup/sock_create returns 0 or 1",
-	"bad_ret_recvmsg":       "no return value ranges: cgroup/recvmsg4 returns 1",
-	"bad_ret_sysctl":        "no return value ranges: cgroup/sysctl returns 0 or 1",
-	"bad_ret_sk_lookup":     "no return value ranges: sk_lookup returns SK_DROP or SK_PASS",
-	"bad_ret_netfilter":     "no return value ranges: netfilter returns NF_DROP or NF_ACCEPT",
 	// No verdict in time (the kernel rejects it in about a second).
 	"bad_loop_bound": "does not finish: every iteration of a loop with an unknown bound is compared exactly against all earlier ones",
 	// Rejected by gbpf, accepted by the kernel.
 	"ok_bounds_linked_off": "r8 = r7; r8 += 1: the kernel keeps the registers linked with a constant delta, so a bound on r8 bounds r7",
-	"ok_helper_tracing":    "bpf_get_current_uid_gid is a base helper (any program type), gbpf allows it to tracing programs only",
-	"ok_ctx_cgskb_write":   "no cgroup_skb context rules",
-	"ok_ctx_tc_sk":         "skb->sk (a sock_common_or_null pointer) is not modelled",
-	"ok_ret_cgskb_helper":  "no helpers at all for cgroup program types (bpf_get_prandom_u32 is a base helper)",
 	"ok_loop_may_goto":     "may_goto (BPF_JMP|BPF_JCOND) is an unknown opcode",
 }
 
