@@ -230,8 +230,12 @@ func (s *stats) add(gen int, out Outcome) {
 }
 
 // FuzzSoundness explores candidates: gen picks the generator, seed the
-// program and its mutations.
+// program and its mutations. Programs with loops are left out unless
+// SOUNDNESS_LOOPS is set: while loop-never-ends.case is unfixed, mutated
+// loops keep the verifier busy for minutes, which the fuzzer reports as a
+// hang (TestCampaign copes with them in a worker process).
 func FuzzSoundness(f *testing.F) {
+	loops := os.Getenv("SOUNDNESS_LOOPS") != ""
 	for gen := range numGens {
 		for _, seed := range []uint64{1000, 2000, 3000} {
 			f.Add(uint8(gen), seed)
@@ -239,7 +243,7 @@ func FuzzSoundness(f *testing.F) {
 	}
 	known := knownSignatures(f)
 	f.Fuzz(func(t *testing.T, gen uint8, seed uint64) {
-		p := Generate(int(gen)%numGens, seed)
+		p := generate(int(gen)%numGens, seed, loops)
 		out := Check(p, Options{Inputs: 4, Kernel: true, Seed: seed})
 		if f := out.Finding; f != nil {
 			if name, ok := known[f.Signature()]; ok {
