@@ -122,7 +122,13 @@ func (x *view) op(y view, op asm.OpCode) {
 			x.unknownBounds()
 		} else {
 			x.umin, x.umax = x.umin*y.umin, x.umax*y.umax
-			x.smin, x.smax = int64(x.umin), int64(x.umax)
+			if x.w == 64 && x.umax > math.MaxInt64 || x.w == 32 && x.umax > math.MaxInt32 {
+				// Above the signed maximum: no signed bounds
+				// (scalar_min_max_mul).
+				x.unknownSigned()
+			} else {
+				x.smin, x.smax = int64(x.umin), int64(x.umax)
+			}
 		}
 	case asm.ALUAnd:
 		neg := x.smin < 0 || y.smin < 0

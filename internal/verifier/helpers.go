@@ -287,6 +287,9 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 	name := helperName(id)
 	pr, ok := helperProtos[casm.BuiltinFunc(id)]
 	if !ok {
+		if v.sockHelper(ins) {
+			return
+		}
 		if name == "unknown" {
 			v.reject("", "invalid func %s#%d", name, id)
 		}
@@ -359,6 +362,9 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 		regs[0] = reg{}
 	case retMapValueOrNull:
 		m := meta.m
+		if v.sockMapLookup(m, &regs[0]) {
+			break
+		}
 		if m.inner != nil {
 			regs[0] = reg{t: constMap, m: m.inner, maybeNull: true, id: v.newID()}
 		} else if meta.constKey >= 0 && meta.constKey < int64(m.spec.MaxEntries) &&

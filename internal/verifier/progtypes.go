@@ -1,12 +1,15 @@
 package verifier
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
 	"github.com/cilium/ebpf"
+	casm "github.com/cilium/ebpf/asm"
 
 	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/maps"
 )
 
 // Context rules, packet access and return value ranges of the program
@@ -690,4 +693,72 @@ func (v *verifier) retHint(r0 *reg) string {
 		h += "; a computed value must be bounded on every path, e.g. return x & 1; or return cond ? 1 : 0;"
 	}
 	return h
+}
+
+// sockHelper checks bpf_sk_fullsock, which gbpf's runtime lacks: it
+// matters to the program types gbpf only verifies (cgroup_skb), and in tc
+// programs it can only be reached through skb->sk. It reports false for
+// other helpers.
+func (v *verifier) sockHelper(ins asm.Instruction) bool {
+	if casm.BuiltinFunc(ins.Imm) != casm.FnSkFullsock {
+		return false
+	}
+	name := helperName(ins.Imm)
+	switch v.cfg.Type {
+	case ebpf.SchedCLS, ebpf.SchedACT, ebpf.CGroupSKB:
+	default:
+		v.reject("", "program of this type cannot use helper %s#%d", name, ins.Imm)
+	}
+	if v.st.lock != 0 {
+		v.reject("release the spin lock before calling helpers", "function calls are not allowed while holding a lock")
+	}
+	regs := v.regs()
+	r := &regs[asm.R1]
+	if r.t == notInit {
+		v.reject("", "R1 !read_ok")
+	}
+	if r.t != ptrSocket && r.t != ptrSockCommon || r.maybeNull {
+		hint := ""
+		if r.maybeNull {
+			hint = "check skb->sk against NULL first: if (!sk) return ...;"
+		}
+		v.reject(hint, "R1 type=%s expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_", typeName(r))
+	}
+	if r.off != 0 {
+		v.reject("", "dereference of modified %s ptr R1 off=%d disallowed", typeName(r), r.off)
+	}
+	if !r.varZero() {
+		v.reject("", "variable %s access var_off=(%#x; %#x) disallowed", typeName(r), r.tn.v, r.tn.m)
+	}
+	if r.refID != 0 {
+		// The kernel ties the result to the argument's reference;
+		// gbpf's references have one pointer each.
+		v.rejectUnsupported("gbpf follows bpf_sk_fullsock only of sockets it holds no reference to (skb->sk)", "bpf_sk_fullsock of an acquired socket (ref_obj_id=%d) is not supported", r.refID)
+	}
+	for i := asm.R1; i <= asm.R5; i++ {
+		regs[i] = reg{}
+	}
+	regs[0] = reg{t: ptrSocket, maybeNull: true, id: v.newID()}
+	regs[0].setConstVar(0)
+	v.trail(fmt.Sprintf("%d: call %s", v.pc, name))
+	return true
+}
+
+// sockMapLookup is bpf_map_lookup_elem on a sockmap or sockhash: a
+// socket or NULL, with a reference the program must release
+// (is_acquire_function). It reports false for other maps.
+func (v *verifier) sockMapLookup(m *mapInfo, r0 *reg) bool {
+	if m == nil || m.inner != nil {
+		return false
+	}
+	switch m.spec.Type {
+	case maps.Type(ebpf.SockMap), maps.Type(ebpf.SockHash):
+	default:
+		return false
+	}
+	rid := v.newID()
+	*r0 = reg{t: ptrSocket, maybeNull: true, id: rid, refID: rid}
+	r0.setConstVar(0)
+	v.st.refs = append(v.st.refs, ref{id: rid, pc: v.pc})
+	return true
 }

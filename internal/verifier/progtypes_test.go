@@ -49,6 +49,11 @@ var progTypeCases = []struct {
 	{"cgskb_sk_fullsock_field", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +1\nr0 = *(u32 *)(r1 + 8)\nr0 = 1\nexit", "R1 invalid sock_common access off=8 size=4", ""},
 	{"cgskb_sk_narrow", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r1 = *(u32 *)(r1 + 168)\nr0 = 1\nexit", "invalid bpf_context access off=168 size=4", ""},
 	{"cgskb_sk_write", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r2 = 0\n*(u64 *)(r1 + 168) = r2\nr0 = 1\nexit", "invalid bpf_context access off=168 size=8", ""},
+	{"cgskb_fullsock", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +4\ncall 95\nif r0 == 0 goto +2\nr1 = *(u32 *)(r0 + 8)\nr1 = *(u16 *)(r0 + 48)\nr0 = 1\nexit", "", ""},
+	{"cgskb_fullsock_null_arg", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r1 = *(u64 *)(r1 + 168)\ncall 95\nr0 = 1\nexit", "R1 type=sock_common_or_null expected=sock_common", ""},
+	{"cgskb_fullsock_null_ret", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +2\ncall 95\nr0 = *(u32 *)(r0 + 8)\nr0 = 1\nexit", "R0 invalid mem access 'sock_or_null'", ""},
+	{"cgskb_fullsock_release", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +4\ncall 95\nif r0 == 0 goto +2\nr1 = r0\ncall 86\nr0 = 1\nexit", "reference has not been acquired before", "must be referenced when passed to release function"},
+	{"sk_msg_fullsock", ebpf.SkMsg, 0, "r1 = *(u64 *)(r1 + 72)\ncall 95\nr0 = 1\nexit", "program of this type cannot use helper bpf_sk_fullsock#95", ""},
 	{"cgskb_helpers", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r6 = r1\ncall 5\ncall 160\ncall 15\nr1 = r6\ncall 47\nr1 = r6\ncall 46\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 26\nr0 = 1\nexit", "", ""},
 	{"cgskb_store_bytes", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r2 = 0\nr3 = r10\nr3 += -8\n*(u64 *)(r10 - 8) = r2\nr4 = 8\nr5 = 0\ncall 9\nr0 = 1\nexit", "program of this type cannot use helper bpf_skb_store_bytes#9", ""},
 	{"cgskb_ret_ingress", ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r0 = 2\nexit", "At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]", ""},
@@ -82,6 +87,8 @@ var progTypeCases = []struct {
 	{"post_bind4_mark", ebpf.CGroupSock, ebpf.AttachCGroupInet4PostBind, "r0 = *(u32 *)(r1 + 16)\nr0 = 1\nexit", "invalid bpf_context access off=16 size=4", ""},
 	{"post_bind4_write_src", ebpf.CGroupSock, ebpf.AttachCGroupInet4PostBind, "r2 = 1\n*(u32 *)(r1 + 24) = r2\nr0 = 1\nexit", "invalid bpf_context access off=24 size=4", ""},
 	{"sock_release_ret", ebpf.CGroupSock, ebpf.AttachCgroupInetSockRelease, "r0 = 2\nexit", "should have been in [0, 1]", ""},
+	{"sock_create_mul", ebpf.CGroupSock, ebpf.AttachCGroupInetSockCreate, "r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr0 *= r2\nexit", "At program exit the register R0 has unknown scalar value should have been in [0, 1]", ""},
+	{"sock_create_mul32", ebpf.CGroupSock, ebpf.AttachCGroupInetSockCreate, "r0 = *(u16 *)(r1 + 48)\nr2 = *(u16 *)(r1 + 48)\nw0 *= w2\nexit", "At program exit the register R0 has smin=0 smax=4294836225 should have been in [0, 1]", ""},
 	{"sock_create_cookie", ebpf.CGroupSock, ebpf.AttachCGroupInetSockCreate, "call 46\nr0 = 1\nexit", "", ""},
 
 	// cgroup/sock_addr: struct bpf_sock_addr.
@@ -282,6 +289,8 @@ var progTypeTwinMsgs = map[string]string{
 	"bad_ret_sockops":          "At program exit the register R0 has smin=4294967295 smax=4294967295 should have been in [0, 1]",
 	"bad_ret_dev":              "At program exit the register R0 has smin=0 smax=3 should have been in [0, 1]",
 	"bad_ret_cgskb_subprog":    "At program exit the register R0 has smin=0 smax=2 should have been in [0, 1]",
+	"bad_ref_sockmap":          "BPF_EXIT instruction in main prog would lead to reference leak",
+	"bad_helper_fullsock":      "R0 invalid mem access 'sock_or_null'",
 }
 
 func init() {

@@ -406,3 +406,62 @@ int bad_ret_cgskb_subprog(struct __sk_buff *skb)
 {
 	return verdict2(skb->len);
 }
+
+/* A sockmap lookup gives a socket, with a reference to release. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} socks SEC(".maps");
+
+SEC("sk_skb/stream_verdict")
+int ok_ref_sockmap(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	struct bpf_sock *sk = bpf_map_lookup_elem(&socks, &key);
+	int ret = SK_PASS;
+
+	if (!sk)
+		return SK_DROP;
+	if (sk->type != 1)
+		ret = SK_DROP;
+	bpf_sk_release(sk);
+	return ret;
+}
+
+SEC("sk_skb/stream_verdict")
+int bad_ref_sockmap(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	struct bpf_sock *sk = bpf_map_lookup_elem(&socks, &key);
+
+	if (!sk)
+		return SK_DROP;
+	return sk->type == 1 ? SK_PASS : SK_DROP;
+}
+
+/* bpf_sk_fullsock: the full socket behind skb->sk, or NULL. */
+SEC("cgroup_skb/egress")
+int ok_helper_fullsock(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return 1;
+	return sk->type == 1 && sk->protocol == IPPROTO_TCP;
+}
+
+SEC("cgroup_skb/egress")
+int bad_helper_fullsock(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	return sk->type == 1;
+}
