@@ -42,7 +42,7 @@ func (v *verifier) ctxAccess(regno asm.Register, p *reg, off, size int, write bo
 	}
 	t, ok := v.ctxValid(off, size, write)
 	if !ok {
-		v.reject("", "invalid bpf_context access off=%d size=%d", off, size)
+		v.reject(v.ctxHint(off, size, write), "invalid bpf_context access off=%d size=%d", off, size)
 	}
 	if write {
 		return reg{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	casm "github.com/cilium/ebpf/asm"
@@ -761,4 +762,227 @@ func (v *verifier) sockMapLookup(m *mapInfo, r0 *reg) bool {
 	r0.setConstVar(0)
 	v.st.refs = append(v.st.refs, ref{id: rid, pc: v.pc})
 	return true
+}
+
+// ctxField is a field of a context structure, for hints: count elements
+// of size bytes from off.
+type ctxField struct {
+	name      string
+	off, size int
+	count     int
+}
+
+func fields(fs ...ctxField) []ctxField { return fs }
+
+func f4(name string, off int) ctxField  { return ctxField{name, off, 4, 1} }
+func f8(name string, off int) ctxField  { return ctxField{name, off, 8, 1} }
+func arr(name string, off int) ctxField { return ctxField{name, off, 4, 4} }
+
+var (
+	skbFields = fields(f4("len", 0), f4("pkt_type", 4), f4("mark", 8), f4("queue_mapping", 12), f4("protocol", 16),
+		f4("vlan_present", 20), f4("vlan_tci", 24), f4("vlan_proto", 28), f4("priority", 32), f4("ingress_ifindex", 36),
+		f4("ifindex", 40), f4("tc_index", 44), ctxField{"cb", 48, 4, 5}, f4("hash", 68), f4("tc_classid", 72), f4("data", 76),
+		f4("data_end", 80), f4("napi_id", 84), f4("family", 88), f4("remote_ip4", 92), f4("local_ip4", 96),
+		arr("remote_ip6", 100), arr("local_ip6", 116), f4("remote_port", 132), f4("local_port", 136), f4("data_meta", 140),
+		f8("flow_keys", 144), f8("tstamp", 152), f4("wire_len", 160), f4("gso_segs", 164), f8("sk", 168), f4("gso_size", 176),
+		ctxField{"tstamp_type", 180, 1, 1}, f8("hwtstamp", 184))
+	xdpFields = fields(f4("data", 0), f4("data_end", 4), f4("data_meta", 8), f4("ingress_ifindex", 12),
+		f4("rx_queue_index", 16), f4("egress_ifindex", 20))
+	sockFields = fields(f4("bound_dev_if", 0), f4("family", 4), f4("type", 8), f4("protocol", 12), f4("mark", 16),
+		f4("priority", 20), f4("src_ip4", 24), arr("src_ip6", 28), f4("src_port", 44), ctxField{"dst_port", 48, 2, 1},
+		f4("dst_ip4", 52), arr("dst_ip6", 56), f4("state", 72), f4("rx_queue_mapping", 76))
+	sockAddrFields = fields(f4("user_family", 0), f4("user_ip4", 4), arr("user_ip6", 8), f4("user_port", 24),
+		f4("family", 28), f4("type", 32), f4("protocol", 36), f4("msg_src_ip4", 40), arr("msg_src_ip6", 44), f8("sk", 64))
+	sockOpsFields = fields(f4("op", 0), arr("args", 4), f4("family", 20), f4("remote_ip4", 24), f4("local_ip4", 28),
+		arr("remote_ip6", 32), arr("local_ip6", 48), f4("remote_port", 64), f4("local_port", 68), f4("is_fullsock", 72),
+		f4("snd_cwnd", 76), f4("srtt_us", 80), f4("bpf_sock_ops_cb_flags", 84), f4("state", 88), f4("rtt_min", 92),
+		f4("snd_ssthresh", 96), f4("rcv_nxt", 100), f4("snd_nxt", 104), f4("snd_una", 108), f4("mss_cache", 112),
+		f4("ecn_flags", 116), f4("rate_delivered", 120), f4("rate_interval_us", 124), f4("packets_out", 128),
+		f4("retrans_out", 132), f4("total_retrans", 136), f4("segs_in", 140), f4("data_segs_in", 144), f4("segs_out", 148),
+		f4("data_segs_out", 152), f4("lost_out", 156), f4("sacked_out", 160), f4("sk_txhash", 164), f8("bytes_received", 168),
+		f8("bytes_acked", 176), f8("sk", 184), f8("skb_data", 192), f8("skb_data_end", 200), f4("skb_len", 208),
+		f4("skb_tcp_flags", 212), f8("skb_hwtstamp", 216))
+	skMsgFields = fields(f8("data", 0), f8("data_end", 8), f4("family", 16), f4("remote_ip4", 20), f4("local_ip4", 24),
+		arr("remote_ip6", 28), arr("local_ip6", 44), f4("remote_port", 60), f4("local_port", 64), f4("size", 68), f8("sk", 72))
+	sysctlFields    = fields(f4("write", 0), f4("file_pos", 4))
+	sockoptFields   = fields(f8("sk", 0), f8("optval", 8), f8("optval_end", 16), f4("level", 24), f4("optname", 28), f4("optlen", 32), f4("retval", 36))
+	devFields       = fields(f4("access_type", 0), f4("major", 4), f4("minor", 8))
+	skLookupFields  = fields(f8("sk", 0), f4("family", 8), f4("protocol", 12), f4("remote_ip4", 16), arr("remote_ip6", 20), ctxField{"remote_port", 36, 2, 1}, f4("local_ip4", 40), arr("local_ip6", 44), f4("local_port", 60), f4("ingress_ifindex", 64))
+	reuseportFields = fields(f8("data", 0), f8("data_end", 8), f4("len", 16), f4("eth_protocol", 20), f4("ip_protocol", 24), f4("bind_inany", 28), f4("hash", 32), f8("sk", 40), f8("migrating_sk", 48))
+	nfFields        = fields(f8("state", 0), f8("skb", 8))
+	perfFields      = fields(ctxField{"regs", 0, 8, 21}, f8("sample_period", 168), f8("addr", 176))
+)
+
+// ctxStruct names the program type's context structure, its size and
+// fields.
+func (v *verifier) ctxStruct() (string, int, []ctxField) {
+	switch v.cfg.Type {
+	case ebpf.SocketFilter, ebpf.SchedCLS, ebpf.SchedACT, ebpf.CGroupSKB, ebpf.LWTIn, ebpf.LWTOut, ebpf.LWTXmit,
+		ebpf.LWTSeg6Local, ebpf.SkSKB, ebpf.FlowDissector:
+		return "__sk_buff", skbSize, skbFields
+	case ebpf.XDP:
+		return "xdp_md", 24, xdpFields
+	case ebpf.CGroupSock:
+		return "bpf_sock", 80, sockFields
+	case ebpf.CGroupSockAddr:
+		return "bpf_sock_addr", sockAddrSize, sockAddrFields
+	case ebpf.SockOps:
+		return "bpf_sock_ops", sockOpsSize, sockOpsFields
+	case ebpf.SkMsg:
+		return "sk_msg_md", skMsgSize, skMsgFields
+	case ebpf.CGroupSysctl:
+		return "bpf_sysctl", sysctlSize, sysctlFields
+	case ebpf.CGroupSockopt:
+		return "bpf_sockopt", sockoptSize, sockoptFields
+	case ebpf.CGroupDevice:
+		return "bpf_cgroup_dev_ctx", cgroupDevSize, devFields
+	case ebpf.SkLookup:
+		return "bpf_sk_lookup", skLookupSize, skLookupFields
+	case ebpf.SkReuseport:
+		return "sk_reuseport_md", skReuseportSz, reuseportFields
+	case ebpf.Netfilter:
+		return "bpf_nf_ctx", nfCtxSize, nfFields
+	case ebpf.PerfEvent:
+		return "bpf_perf_event_data", perfEventSize, perfFields
+	}
+	return "", 0, nil
+}
+
+// progLabel names the program type as its ELF section does.
+func (v *verifier) progLabel() string {
+	at := v.cfg.Attach
+	switch v.cfg.Type {
+	case ebpf.SocketFilter:
+		return "socket filter"
+	case ebpf.SchedCLS, ebpf.SchedACT:
+		return "tc"
+	case ebpf.XDP:
+		return "xdp"
+	case ebpf.CGroupSKB:
+		if at == ebpf.AttachCGroupInetEgress {
+			return "cgroup_skb/egress"
+		}
+		return "cgroup_skb/ingress"
+	case ebpf.CGroupSock:
+		switch at {
+		case ebpf.AttachCgroupInetSockRelease:
+			return "cgroup/sock_release"
+		case ebpf.AttachCGroupInet4PostBind:
+			return "cgroup/post_bind4"
+		case ebpf.AttachCGroupInet6PostBind:
+			return "cgroup/post_bind6"
+		}
+		return "cgroup/sock_create"
+	case ebpf.CGroupSockAddr:
+		if name, ok := sockAddrHooks[at]; ok {
+			return "cgroup/" + name
+		}
+		return "cgroup/sock_addr"
+	case ebpf.CGroupSockopt:
+		if at == ebpf.AttachCGroupSetsockopt {
+			return "cgroup/setsockopt"
+		}
+		return "cgroup/getsockopt"
+	case ebpf.SockOps:
+		return "sockops"
+	case ebpf.SkSKB:
+		return "sk_skb"
+	case ebpf.SkMsg:
+		return "sk_msg"
+	case ebpf.LWTIn:
+		return "lwt_in"
+	case ebpf.LWTOut:
+		return "lwt_out"
+	case ebpf.LWTXmit:
+		return "lwt_xmit"
+	case ebpf.LWTSeg6Local:
+		return "lwt_seg6local"
+	case ebpf.FlowDissector:
+		return "flow_dissector"
+	case ebpf.SkReuseport:
+		return "sk_reuseport"
+	case ebpf.CGroupSysctl:
+		return "cgroup/sysctl"
+	case ebpf.CGroupDevice:
+		return "cgroup/dev"
+	case ebpf.SkLookup:
+		return "sk_lookup"
+	case ebpf.Netfilter:
+		return "netfilter"
+	case ebpf.PerfEvent:
+		return "perf_event"
+	}
+	return v.cfg.Type.String()
+}
+
+var sockAddrHooks = map[ebpf.AttachType]string{
+	ebpf.AttachCGroupInet4Bind: "bind4", ebpf.AttachCGroupInet6Bind: "bind6",
+	ebpf.AttachCGroupInet4Connect: "connect4", ebpf.AttachCGroupInet6Connect: "connect6", ebpf.AttachCgroupUnixConnect: "connect_unix",
+	ebpf.AttachCGroupUDP4Sendmsg: "sendmsg4", ebpf.AttachCGroupUDP6Sendmsg: "sendmsg6", ebpf.AttachCgroupUnixSendmsg: "sendmsg_unix",
+	ebpf.AttachCGroupUDP4Recvmsg: "recvmsg4", ebpf.AttachCGroupUDP6Recvmsg: "recvmsg6", ebpf.AttachCgroupUnixRecvmsg: "recvmsg_unix",
+	ebpf.AttachCgroupInet4GetPeername: "getpeername4", ebpf.AttachCgroupInet6GetPeername: "getpeername6", ebpf.AttachCgroupUnixGetpeername: "getpeername_unix",
+	ebpf.AttachCgroupInet4GetSockname: "getsockname4", ebpf.AttachCgroupInet6GetSockname: "getsockname6", ebpf.AttachCgroupUnixGetsockname: "getsockname_unix",
+}
+
+// ctxHint explains a refused context access: which field is at the
+// offset and how the program type may access it.
+func (v *verifier) ctxHint(off, size int, write bool) string {
+	if v.cfg.Type == ebpf.TracePoint && off >= 0 && off < tpHeaderSize {
+		return "the first 8 bytes of a tracepoint's record (the common header) are hidden from programs: the fields start at offset 8"
+	}
+	name, total, fs := v.ctxStruct()
+	if name == "" {
+		return ""
+	}
+	if off < 0 || off >= total {
+		return fmt.Sprintf("struct %s is %d bytes", name, total)
+	}
+	var fld *ctxField
+	elem := -1
+	for i := range fs {
+		f := &fs[i]
+		if off >= f.off && off < f.off+f.size*f.count {
+			fld = f
+			elem = (off - f.off) / f.size
+		}
+	}
+	if fld == nil {
+		return fmt.Sprintf("offset %d of struct %s is padding", off, name)
+	}
+	fname := name + "." + fld.name
+	if fld.count > 1 {
+		fname += fmt.Sprintf("[%d]", elem)
+	}
+	at := fld.off + elem*fld.size
+	probe := func(w bool) string {
+		var ok []string
+		for _, s := range []int{1, 2, 4, 8} {
+			if at%s != 0 {
+				continue
+			}
+			if _, good := v.ctxValid(at, s, w); good {
+				ok = append(ok, strconv.Itoa(s))
+			}
+		}
+		switch len(ok) {
+		case 0:
+			return ""
+		case 1:
+			return ok[0] + " bytes"
+		}
+		return strings.Join(ok[:len(ok)-1], ", ") + " or " + ok[len(ok)-1] + " bytes"
+	}
+	r, w := probe(false), probe(true)
+	var can string
+	switch {
+	case r == "" && w == "":
+		can = "may neither read nor write it"
+	case w == "":
+		can = "may only read it (" + r + " at a time)"
+	case r == "":
+		can = "may only write it (" + w + " at a time)"
+	default:
+		can = "may read it (" + r + " at a time) and write it (" + w + ")"
+	}
+	return fmt.Sprintf("%s (offset %d): %s programs %s", fname, at, v.progLabel(), can)
 }

@@ -298,3 +298,32 @@ func init() {
 		twinKernelMsgs[name] = msg
 	}
 }
+
+// TestCtxHint checks that a refused context access names the field and
+// what the program type may do with it.
+func TestCtxHint(t *testing.T) {
+	for _, tc := range []struct {
+		typ    ebpf.ProgramType
+		attach ebpf.AttachType
+		text   string
+		hint   string
+	}{
+		{ebpf.CGroupSKB, ebpf.AttachCGroupInetIngress, "r2 = 1\n*(u32 *)(r1 + 0) = r2\nr0 = 1\nexit", "__sk_buff.len (offset 0): cgroup_skb/ingress programs may only read it (1, 2 or 4 bytes at a time)"},
+		{ebpf.CGroupSockAddr, ebpf.AttachCGroupInet4Connect, "r0 = *(u32 *)(r1 + 12)\nr0 = 1\nexit", "bpf_sock_addr.user_ip6[1] (offset 12): cgroup/connect4 programs may neither read nor write it"},
+		{ebpf.SchedCLS, 0, "r0 = *(u64 *)(r1 + 8)\nr0 = 0\nexit", "__sk_buff.mark (offset 8): tc programs may read it (1, 2 or 4 bytes at a time) and write it (4 bytes)"},
+		{ebpf.SkLookup, ebpf.AttachSkLookup, "r0 = *(u32 *)(r1 + 72)\nr0 = 1\nexit", "struct bpf_sk_lookup is 72 bytes"},
+		{ebpf.CGroupSock, ebpf.AttachCGroupInetSockCreate, "r0 = *(u16 *)(r1 + 50)\nr0 = 1\nexit", "offset 50 of struct bpf_sock is padding"},
+		{ebpf.TracePoint, 0, "r0 = *(u32 *)(r1 + 0)\nr0 = 0\nexit", "the fields start at offset 8"},
+	} {
+		insns, err := asm.Assemble(tc.text, asm.SyntaxLLVM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &loader.Program{Name: "hint", Type: tc.typ, Attach: tc.attach, Insns: insns, Funcs: map[int]string{}}
+		_, err = Verify(p, &Config{Type: tc.typ, Attach: tc.attach})
+		var ve *Error
+		if !errors.As(err, &ve) || !strings.Contains(ve.Hint, tc.hint) {
+			t.Errorf("%s: %v, want the hint %q", tc.text, err, tc.hint)
+		}
+	}
+}
