@@ -329,6 +329,7 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 			v.reject("", "cannot pass map_type %d into func %s#%d", meta.m.spec.Type, name, id)
 		}
 	}
+	v.sockMapCompat(casm.BuiltinFunc(id), meta.m)
 	if meta.m != nil && pr.mapTypes == nil {
 		switch maps.Type(meta.m.spec.Type) {
 		case maps.Type(ebpf.RingBuf), maps.Type(ebpf.PerfEventArray), maps.Type(ebpf.ProgramArray), maps.Type(ebpf.Queue), maps.Type(ebpf.Stack), maps.Type(ebpf.BloomFilter):
@@ -413,6 +414,9 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 	case argMapKey, argMapValue, argMapValueOut:
 		if meta.m == nil {
 			v.reject("", "invalid map_ptr to access map->key")
+		}
+		if at == argMapValue && v.sockMapValueArg(meta.m, regno, r) {
+			return
 		}
 		size := int(meta.m.spec.KeySize)
 		if at != argMapKey {

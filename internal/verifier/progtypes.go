@@ -986,3 +986,64 @@ func (v *verifier) ctxHint(off, size int, write bool) string {
 	}
 	return fmt.Sprintf("%s (offset %d): %s programs %s", fname, at, v.progLabel(), can)
 }
+
+func isSockMap(m *mapInfo) bool {
+	return m != nil && (m.spec.Type == maps.Type(ebpf.SockMap) || m.spec.Type == maps.Type(ebpf.SockHash))
+}
+
+// sockMapValueArg checks the value argument of an update of a sockmap or
+// sockhash: a socket, not memory (resolve_map_arg_type makes it
+// ARG_PTR_TO_BTF_ID_SOCK_COMMON). It reports false for other maps.
+func (v *verifier) sockMapValueArg(m *mapInfo, regno asm.Register, r *reg) bool {
+	if !isSockMap(m) {
+		return false
+	}
+	if r.t != ptrSocket && r.t != ptrSockCommon || r.maybeNull {
+		hint := ""
+		if r.maybeNull {
+			hint = hintNull
+		}
+		tn := typeName(r)
+		if r.t == ptrStack {
+			tn = "fp"
+		}
+		v.reject(hint, "R%d type=%s expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_", regno, tn)
+	}
+	if r.off != 0 {
+		v.reject("", "dereference of modified %s ptr R%d off=%d disallowed", typeName(r), regno, r.off)
+	}
+	if !r.varZero() {
+		v.reject("", "variable %s access var_off=(%#x; %#x) disallowed", typeName(r), r.tn.v, r.tn.m)
+	}
+	return true
+}
+
+// sockMapCompat is check_map_func_compatibility for sockmaps and
+// sockhashes among the helpers gbpf implements: lookups anywhere, updates
+// and deletes where no locked socket can be at hand (may_update_sockmap).
+func (v *verifier) sockMapCompat(fn casm.BuiltinFunc, m *mapInfo) {
+	if !isSockMap(m) {
+		return
+	}
+	name := helperName(int32(fn))
+	switch fn {
+	case casm.FnMapLookupElem:
+		return
+	case casm.FnMapUpdateElem, casm.FnMapDeleteElem:
+		switch v.cfg.Type {
+		case ebpf.SocketFilter, ebpf.SchedCLS, ebpf.SchedACT, ebpf.XDP, ebpf.SkReuseport, ebpf.FlowDissector, ebpf.SkLookup:
+			return
+		case ebpf.Tracing:
+			if v.cfg.Attach == ebpf.AttachTraceIter {
+				return
+			}
+		case ebpf.SockOps:
+			if fn == casm.FnMapDeleteElem {
+				return
+			}
+		}
+		v.reject("sockmaps are updated from sockops programs with bpf_sock_map_update, or from tc, XDP, socket filter, sk_lookup, sk_reuseport and flow_dissector programs",
+			"cannot update sockmap in this context: cannot pass map_type %d into func %s#%d", m.spec.Type, name, int32(fn))
+	}
+	v.reject("", "cannot pass map_type %d into func %s#%d", m.spec.Type, name, int32(fn))
+}

@@ -465,3 +465,46 @@ int bad_helper_fullsock(struct __sk_buff *skb)
 	sk = bpf_sk_fullsock(sk);
 	return sk->type == 1;
 }
+
+/* A socket is the value of a sockmap update, from the program types
+ * that cannot hold a locked socket (tc, XDP, ...), not from sk_skb. */
+SEC("tc")
+int ok_helper_sockmap_update(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	__u32 key = 0;
+
+	if (sk)
+		bpf_map_update_elem(&socks, &key, sk, BPF_ANY);
+	return TC_ACT_OK;
+}
+
+SEC("sk_skb/stream_verdict")
+int bad_helper_sockmap_update(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	__u32 key = 0;
+
+	if (sk)
+		bpf_map_update_elem(&socks, &key, sk, BPF_ANY);
+	return SK_PASS;
+}
+
+SEC("tc")
+int ok_helper_sockmap_value(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+
+	bpf_map_delete_elem(&socks, &key);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int bad_helper_sockmap_value(struct __sk_buff *skb)
+{
+	__u64 v = 0;
+	__u32 key = 0;
+
+	bpf_map_update_elem(&socks, &key, &v, BPF_ANY);
+	return TC_ACT_OK;
+}
