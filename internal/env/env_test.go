@@ -144,6 +144,9 @@ func TestSKBFields(t *testing.T) {
 		{tc, skbFamily, 4, 0, false},
 		{tc, skbData, 2, 0, false},
 		{tc, skbTstamp, 4, 0, false},
+		{tc, skbSk, 8, 0, true},
+		{sock, skbSk, 8, 0, true},
+		{tc, skbSk, 4, 0, false},
 	}
 	for _, r := range reads {
 		got, ok := r.skb.LoadContext(r.off, r.size)

@@ -346,6 +346,11 @@ func (s *SKB) LoadContext(off, size int) (uint64, bool) {
 		}
 		return s.Hwtstamp, true
 	}
+	if off == skbSk {
+		// A socket pointer (sock_common or NULL): gbpf's runs have no
+		// socket, so NULL, which the verifier makes programs check for.
+		return 0, size == 8
+	}
 	if off == skbTstampType {
 		// tc only, one byte: the clock of tstamp, SKB_CLOCK_REALTIME (0)
 		// in a test run; writing tstamp keeps it.
