@@ -9,7 +9,10 @@ import (
 	"github.com/gbpf/gbpf/asm"
 )
 
-const maxStatesPerInsn = 64
+const (
+	maxStatesPerInsn     = 64   // finished states kept per instruction
+	maxLoopStatesPerInsn = 1024 // states of loops being explored kept per instruction
+)
 
 func (v *verifier) newID() uint32 { v.idGen++; return v.idGen }
 
@@ -69,7 +72,10 @@ func (v *verifier) visit() bool {
 	ins := v.insns[v.pc]
 	cbSite := ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm)
 	iterNext := v.isIterNext(v.pc)
-	for _, s := range list {
+	inLoop := false
+	looping := 0                          // states of loops still being explored, seen so far
+	for i := len(list) - 1; i >= 0; i-- { // newest first
+		s := list[i]
 		if s.branches > 0 && iterNext {
 			// An iteration reached the next call covered by an
 			// earlier one: the loop is proven. Precision marks inside
@@ -82,7 +88,11 @@ func (v *verifier) visit() bool {
 			continue
 		}
 		if s.branches > 0 && !cbSite {
-			if !inCallback(v.st) && maybeLooping(s.st, v.st) && v.statesEqual(s.st, v.st, v.pc, true, false) {
+			inLoop = true
+			// An infinite loop repeats a recent state: looking further
+			// back only costs time.
+			looping++
+			if looping <= maxStatesPerInsn && !inCallback(v.st) && maybeLooping(s.st, v.st) && v.statesEqual(s.st, v.st, v.pc, true, false) {
 				v.reject("make sure the loop changes the values its exit condition tests", "infinite loop detected at insn %d", v.pc)
 			}
 			continue
@@ -93,17 +103,40 @@ func (v *verifier) visit() bool {
 			return true
 		}
 	}
+	// In a loop, save a state only every 20 jumps or 100 instructions,
+	// as the kernel does: iterations differ, so their states rarely
+	// prune, and a runaway loop then reaches the complexity limit with
+	// at most 10,000 states instead of comparing against a million.
+	if inLoop && !cbSite && !iterNext && v.jmps-v.lastJmps < 20 && v.processed-v.lastProcessed < 100 {
+		return false
+	}
+	v.lastJmps, v.lastProcessed = v.jmps, v.processed
 	snap := &snapshot{st: v.st.clone(), pc: v.pc, parent: v.st.parent, branches: 1, hist: v.st.hist}
 	v.st.parent = snap
 	v.st.hist = nil
 	if len(list) >= maxStatesPerInsn {
 		// Forget the oldest finished state: comparisons stay cheap.
+		// States of loops still being explored stay, up to a bound: a
+		// runaway loop then reaches the complexity limit quickly
+		// instead of looking through ever more states.
+		evicted := false
 		for i, s := range list {
 			if s.branches == 0 {
 				list = append(list[:i:i], list[i+1:]...)
 				v.states--
+				evicted = true
 				break
 			}
+		}
+		if !evicted && len(list) >= maxLoopStatesPerInsn {
+			// Still save the state outside the list when the path is
+			// long, so precision tracking walks back only to it.
+			if len(v.st.hist) > 40 {
+				snap := &snapshot{st: v.st.clone(), pc: v.pc, parent: v.st.parent, branches: 1, hist: v.st.hist}
+				v.st.parent = snap
+				v.st.hist = nil
+			}
+			return false
 		}
 	}
 	v.explored[v.pc] = append(list, snap)
@@ -179,6 +212,7 @@ func (v *verifier) step() bool {
 			v.pc++
 		}
 	case asm.ClassJMP, asm.ClassJMP32:
+		v.jmps++
 		return v.jump(ins)
 	}
 	return false
@@ -240,12 +274,9 @@ func (v *verifier) ldAbs(ins asm.Instruction) {
 	for r := asm.R1; r <= asm.R5; r++ {
 		regs[r] = reg{}
 	}
+	// The kernel knows nothing of the loaded value, not even its size
+	// (mark_reg_unknown): a bound here would accept what it refuses.
 	regs[0] = unknownScalar()
-	size := asm.SizeBytes(ins.OpCode.Size())
-	if size < 8 {
-		regs[0].umax = 1<<(8*size) - 1
-		regs[0].sync()
-	}
 }
 
 // ---- ALU ----
@@ -464,13 +495,10 @@ func (r *reg) zext() {
 func (v *verifier) ptrALU(ins asm.Instruction, dst *reg, src reg, op asm.OpCode, is64 bool) {
 	d := *dst
 	if d.t != scalar && src.t != scalar {
-		if op == asm.ALUSub && !v.cfg.Unprivileged && is64 {
-			*dst = unknownScalar()
-			return
-		}
+		// The kernel knows nothing of the difference, not even that a
+		// 32-bit one has no upper half.
 		if op == asm.ALUSub && !v.cfg.Unprivileged {
 			*dst = unknownScalar()
-			dst.zext()
 			return
 		}
 		v.reject("", "R%d pointer %s pointer prohibited", ins.Dst, aluNames[op])
@@ -485,7 +513,6 @@ func (v *verifier) ptrALU(ins asm.Instruction, dst *reg, src reg, op asm.OpCode,
 	if !is64 {
 		if op == asm.ALUSub && !v.cfg.Unprivileged {
 			*dst = unknownScalar()
-			dst.zext()
 			return
 		}
 		v.reject("", "R%d 32-bit pointer arithmetic prohibited", ins.Dst)
@@ -526,8 +553,8 @@ func (v *verifier) ptrALU(ins asm.Instruction, dst *reg, src reg, op asm.OpCode,
 			}
 		}
 	} else {
-		if ptr.t == ptrStack && !known {
-			v.reject("", "R%d subtraction from stack pointer prohibited", ins.Dst)
+		if ptr.t == ptrStack {
+			v.reject("add a negative offset instead (r1 += -8)", "R%d subtraction from stack pointer prohibited", ins.Dst)
 		}
 		if known && int64(ptr.off)-int64(off.tn.v) == int64(int32(int64(ptr.off)-int64(off.tn.v))) {
 			res.off = ptr.off - int32(int64(off.tn.v))

@@ -126,7 +126,7 @@ var helperProtos = map[casm.BuiltinFunc]proto{
 	casm.FnTracePrintk:          {args: [5]argType{argMem, argSize}, progs: pcAll},
 	casm.FnSnprintf:             {args: [5]argType{argMemOutOrNull, argSizeOrZero, argConstStr, argMemOrNull, argSizeOrZero}, progs: pcAll},
 	casm.FnTraceVprintk:         {args: [5]argType{argMem, argSize, argMemOrNull, argSizeOrZero}, progs: pcAll},
-	casm.FnTailCall:             {args: [5]argType{argCtx, argConstMap, argAnything}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.ProgramArray))},
+	casm.FnTailCall:             {args: [5]argType{argCtx, argConstMap, argAnything}, ret: retVoid, progs: pcAll, mapTypes: mt(maps.Type(ebpf.ProgramArray))},
 	casm.FnRingbufOutput:        {args: [5]argType{argConstMap, argMem, argSizeOrZero, argAnything}, progs: pcAll, mapTypes: mt(maps.Type(ebpf.RingBuf))},
 	casm.FnRingbufReserve:       {args: [5]argType{argConstMap, argAllocSize, argAnything}, ret: retAllocMemOrNull, progs: pcAll, mapTypes: mt(maps.Type(ebpf.RingBuf))},
 	casm.FnRingbufSubmit:        {args: [5]argType{argAllocMem, argAnything}, ret: retVoid, progs: pcAll},
@@ -429,7 +429,11 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 		}
 	case argMem, argMemOrNull, argMemOut, argMemOutOrNull:
 		if (at == argMemOrNull || at == argMemOutOrNull) && isNull {
-			return
+			// NULL goes only with a size of 0.
+			if sr := &v.regs()[regno+1]; sr.t == scalar && sr.umax == 0 {
+				return
+			}
+			v.reject("pass a size of 0 with a NULL pointer", "R%d type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem", regno)
 		}
 		v.checkPtrArg(regno, r, name, pr)
 		// The size is the next argument.

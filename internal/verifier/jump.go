@@ -262,8 +262,10 @@ func notNullType(r *reg) bool {
 // when it depends.
 func (v *verifier) branchTaken(a, b *reg, op asm.OpCode, is32 bool) int {
 	if a.t != scalar || b.t != scalar {
-		// A pointer known non-null against 0.
-		if b.isConst() && b.tn.v == 0 && notNullType(a) && !is32 {
+		// A pointer known non-null against 0 (the kernel's reg_not_null:
+		// not the stack, context or packet, whose branches it explores).
+		if b.isConst() && b.tn.v == 0 && !a.maybeNull && !is32 &&
+			(a.t == ptrMapValue || a.t == ptrMapKey || a.t == ptrSocket || a.t == ptrSockCommon || a.t == ptrMem) {
 			switch op {
 			case asm.JumpEq:
 				return 0
@@ -382,12 +384,10 @@ func (v *verifier) refineBranch(st *state, ins asm.Instruction, taken bool) bool
 	}
 	// Null checks.
 	if !is32 && (op == asm.JumpEq || op == asm.JumpNE) {
-		if a.maybeNull && b.isConst() && b.tn.v == 0 {
+		// Only a comparison with the constant 0 is a NULL check (a
+		// register holding 0 is not, for the kernel).
+		if !srcX && a.maybeNull && b.isConst() && b.tn.v == 0 {
 			v.markNull(st, a.id, op == asm.JumpEq)
-			return true
-		}
-		if srcX && b.maybeNull && a.isConst() && a.tn.v == 0 {
-			v.markNull(st, b.id, op == asm.JumpEq)
 			return true
 		}
 		// Equal to a pointer known not to be NULL: not NULL either.

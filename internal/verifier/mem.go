@@ -77,9 +77,8 @@ func (v *verifier) atomic(ins asm.Instruction) {
 		v.reject("", "misaligned access off %d size %d", int(dst.off)+int(ins.Offset), size)
 	}
 	fetch := ins.Imm&asm.AtomicFetch != 0
-	if fetch {
-		v.access(ins.Dst, int(ins.Offset), size, false, nil)
-	}
+	// Every atomic operation reads the memory first (check_atomic).
+	v.access(ins.Dst, int(ins.Offset), size, false, nil)
 	x := unknownScalar()
 	v.access(ins.Dst, int(ins.Offset), size, true, &x)
 	if fetch {

@@ -29,7 +29,6 @@ import (
 var twinGaps = map[string]string{
 	// Accepted by gbpf, rejected by the kernel (soundness).
 	// No verdict in time (the kernel rejects it in about a second).
-	"bad_loop_bound": "does not finish: every iteration of a loop with an unknown bound is compared exactly against all earlier ones",
 	// Rejected by gbpf, accepted by the kernel.
 	"ok_bounds_linked_off": "r8 = r7; r8 += 1: the kernel keeps the registers linked with a constant delta, so a bound on r8 bounds r7",
 	"ok_loop_may_goto":     "may_goto (BPF_JMP|BPF_JCOND) is an unknown opcode",
@@ -39,6 +38,7 @@ var twinGaps = map[string]string{
 // verifier log: the rule the kernel rejects it for (Linux 6.18, loaded
 // with CAP_BPF and CAP_PERFMON).
 var twinKernelMsgs = map[string]string{
+	"bad_call_global":       "R1 invalid mem access 'mem_or_null'",
 	"bad_call_ret_stack":    "cannot return stack pointer to the caller",
 	"bad_helper_tail_stack": "tail_calls are not allowed when call stack of previous frames",
 	"bad_license":           "cannot call GPL-restricted function from non-GPL compatible program",
@@ -155,7 +155,6 @@ var twinKernelMsgs = map[string]string{
 	"bad_call_stack":     "combined stack size of 2 calls is 544. Too large",
 	"bad_call_depth":     "the call stack of 9 frames is too deep",
 	"bad_call_ptr_arg":   "invalid write to stack R1 off=0 size=8",
-	"bad_call_global":    "R1 invalid mem access 'mem_or_null'",
 	"bad_call_regs":      "R6 !read_ok",
 	"bad_call_r0":        "R0 !read_ok",
 	"bad_call_recursion": "the call stack of 8 frames is too deep",

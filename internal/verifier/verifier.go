@@ -97,15 +97,18 @@ type verifier struct {
 	pc       int
 	idGen    uint32
 
-	processed    int
-	states       int
-	peakStates   int
-	depths       []int // max stack depth per subprog
-	callee       map[int]bool
-	unsupported  bool  // the rejection is for a helper or kfunc gbpf lacks
-	ids          idMap // scratch for statesEqual
-	globals      []int // global functions called, to verify on their own
-	globalQueued map[int]bool
+	processed     int
+	states        int
+	peakStates    int
+	depths        []int // max stack depth per subprog
+	callee        map[int]bool
+	unsupported   bool  // the rejection is for a helper or kfunc gbpf lacks
+	ids           idMap // scratch for statesEqual
+	globals       []int // global functions called, to verify on their own
+	jmps          int   // jump class instructions processed
+	lastJmps      int   // jmps when the last state was saved
+	lastProcessed int   // processed when the last state was saved
+	globalQueued  map[int]bool
 }
 
 type rejection struct{ e *Error }
