@@ -197,7 +197,7 @@ func (x *view) op(y view, op asm.OpCode) {
 
 // scalarOp applies op to dst with src, for 64- or 32-bit ALU.
 func scalarOp(dst, src *reg, op asm.OpCode, w int) {
-	dst.id = 0
+	dst.id, dst.delta = 0, 0
 	if dst.isConst() && src.isConst() {
 		if val, ok := constFold(dst.tn.v, src.tn.v, op, w); ok {
 			*dst = scalarConst(val)

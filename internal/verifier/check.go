@@ -345,7 +345,7 @@ func (v *verifier) alu(ins asm.Instruction) {
 		swap := ins.OpCode.Source() == asm.EndToBE || is64
 		if !swap && bits < 64 {
 			x := *d
-			x.id = 0
+			x.id, x.delta = 0, 0
 			x.tn = x.tn.cast(bits / 8)
 			x.unboundKeepTnum()
 			x.sync()
@@ -390,6 +390,12 @@ func (v *verifier) alu(ins asm.Instruction) {
 	}
 	x := *dst
 	scalarOp(&x, &src, op, w)
+	// Adding a constant to a linked scalar keeps the link, with the
+	// constant as the delta, so a bound learned on either bounds both.
+	if op == asm.ALUAdd && is64 && !v.cfg.Unprivileged && d.id != 0 && d.delta == 0 && src.isConst() &&
+		int64(src.tn.v) == int64(int32(int64(src.tn.v))) && !x.isConst() {
+		x.id, x.delta = d.id, int64(src.tn.v)
+	}
 	*dst = x
 }
 
@@ -471,11 +477,11 @@ func (v *verifier) mov(ins asm.Instruction, is64 bool) {
 		dst.zext()
 		return
 	}
-	keep := s.umax <= math.MaxUint32
+	keep := s.umax <= math.MaxUint32 && s.delta == 0
 	x := s
 	x.zext()
 	if !keep {
-		x.id = 0
+		x.id, x.delta = 0, 0
 	} else if s.id == 0 && !s.isConst() {
 		id := v.newID()
 		src.id = id

@@ -424,9 +424,19 @@ func (v *verifier) propagateLinked(st *state, r *reg) {
 	}
 	c := *r
 	st.forEachReg(func(x *reg) {
-		if x != r && x.t == scalar && x.id == c.id {
-			*x = c
+		if x == r || x.t != scalar || x.id != c.id {
+			return
 		}
+		if x.delta == c.delta {
+			*x = c
+			return
+		}
+		// x holds r's value plus the difference of their deltas.
+		y := c
+		k := scalarConst(uint64(x.delta - c.delta))
+		scalarOp(&y, &k, asm.ALUAdd, 64)
+		y.id, y.delta, y.precise = x.id, x.delta, x.precise
+		*x = y
 	})
 }
 

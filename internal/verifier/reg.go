@@ -60,6 +60,9 @@ type reg struct {
 	target    int    // ptrFunc: first slot of the function
 	m         *mapInfo
 	precise   bool // scalar: its bounds were relied on (precision tracking)
+	// delta: a scalar linked to others by id holds their common value
+	// plus delta (r8 = r7; r8 += 1, as the kernel's BPF_ADD_CONST).
+	delta int64
 
 	// Scalar value, or the variable offset of a pointer.
 	tn             tnum

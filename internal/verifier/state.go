@@ -233,8 +233,8 @@ func regSafe(old, cur *reg, ids *idMap, exact, unpriv bool) bool {
 		if !varWithin(old, cur) {
 			return false
 		}
-		if old.id != 0 {
-			return ids.check(old.id, cur.id)
+		if old.id != 0 || cur.delta != 0 {
+			return old.delta == cur.delta && ids.check(old.id, cur.id)
 		}
 		return true
 	}

@@ -30,8 +30,7 @@ var twinGaps = map[string]string{
 	// Accepted by gbpf, rejected by the kernel (soundness).
 	// No verdict in time (the kernel rejects it in about a second).
 	// Rejected by gbpf, accepted by the kernel.
-	"ok_bounds_linked_off": "r8 = r7; r8 += 1: the kernel keeps the registers linked with a constant delta, so a bound on r8 bounds r7",
-	"ok_loop_may_goto":     "may_goto (BPF_JMP|BPF_JCOND) is an unknown opcode",
+	"ok_loop_may_goto": "may_goto (BPF_JMP|BPF_JCOND) is an unknown opcode",
 }
 
 // twinKernelMsgs holds, for every bad_ twin, a substring of the kernel's
