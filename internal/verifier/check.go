@@ -536,7 +536,7 @@ func (v *verifier) ptrALU(ins asm.Instruction, dst *reg, src reg, op asm.OpCode,
 			break
 		}
 		fallthrough
-	case ptrPacketEnd, ptrFunc:
+	case ptrPacketEnd, ptrFunc, ptrSocket, ptrSockCommon:
 		v.reject("", "R%d pointer arithmetic on %s prohibited", ins.Dst, typeName(&ptr))
 	}
 	switch op {
