@@ -17,6 +17,12 @@ import "github.com/gbpf/gbpf/asm"
 // state keeps the instructions run since its last saved state) and marked
 // precise in every saved state on the way.
 
+// backtrackLimit bounds the instructions precision tracking walks back
+// over a whole verification: a pathological program (a long loop whose
+// every iteration decides a branch on a value carried from its start)
+// ends with a rejection in seconds instead of running for hours.
+const backtrackLimit = 50_000_000
+
 // histEntry is one instruction a path ran.
 type histEntry struct {
 	pc       int32
@@ -153,6 +159,11 @@ func (v *verifier) backtrack(need *precSet, skipLast bool) {
 				continue
 			}
 			first = false
+			v.backtracked++
+			if v.backtracked > backtrackLimit {
+				v.reject("split the program into smaller functions, or make loops' exits depend on fewer values",
+					"BPF program is too complex: precision tracking walked back %d instructions (processed %d insn)", v.backtracked, v.processed)
+			}
 			v.backtrackInsn(need, e)
 			if i > 0 {
 				v.crossFrames(need, e, &hist[i-1])

@@ -108,6 +108,7 @@ type verifier struct {
 	jmps          int   // jump class instructions processed
 	lastJmps      int   // jmps when the last state was saved
 	lastProcessed int   // processed when the last state was saved
+	backtracked   int   // instructions precision tracking walked back
 	globalQueued  map[int]bool
 }
 
