@@ -76,6 +76,9 @@ const (
 	JumpLE   OpCode = 0xb0
 	JumpSLT  OpCode = 0xc0
 	JumpSLE  OpCode = 0xd0
+	// JumpCond is BPF_JCOND: with source field 0, may_goto (a loop exit
+	// the runtime takes after BPF_MAX_LOOPS executions).
+	JumpCond OpCode = 0xe0
 )
 
 // Access sizes of load and store opcodes.
@@ -106,6 +109,7 @@ const (
 	OpCall      = ClassJMP | JumpCall | SrcK // 0x85
 	OpCallX     = ClassJMP | JumpCall | SrcX // 0x8d
 	OpExit      = ClassJMP | JumpExit        // 0x95
+	OpMayGoto   = ClassJMP | JumpCond        // 0xe5 with source 0: may_goto
 	OpJA        = ClassJMP | JumpA           // 0x05
 	OpJA32      = ClassJMP32 | JumpA         // 0x06, offset in Imm (gotol)
 	OpBswap     = ClassALU64 | ALUEnd | SrcK // 0xd7

@@ -29,6 +29,16 @@ func parseConformance(p *parser) (stmt, error) {
 			return st, err
 		}
 		return st, p.done()
+	case "may_goto":
+		st := one(Instruction{OpCode: OpMayGoto})
+		label, rel, err := p.target()
+		if err != nil {
+			return st, err
+		}
+		if err := st.setTarget(label, rel, false); err != nil {
+			return st, err
+		}
+		return st, p.done()
 	case "call":
 		return confCall(p)
 	case "lock":
@@ -449,6 +459,8 @@ func formatConformance(ins Instruction, next *Instruction) (string, int, bool) {
 			return "ja " + fmtRel(ins.Offset), 1, true
 		case OpJA32:
 			return "ja32 " + fmtRel(ins.Imm), 1, true
+		case OpMayGoto:
+			return "may_goto " + fmtRel(ins.Offset), 1, true
 		case OpCallX:
 			return "call " + dst, 1, true
 		case OpExit:

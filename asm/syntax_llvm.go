@@ -33,6 +33,17 @@ func parseLLVM(p *parser) (stmt, error) {
 			return st, err
 		}
 		return st, p.done()
+	case "may_goto":
+		p.next()
+		st := one(Instruction{OpCode: OpMayGoto})
+		label, rel, err := p.target()
+		if err != nil {
+			return st, err
+		}
+		if err := st.setTarget(label, rel, false); err != nil {
+			return st, err
+		}
+		return st, p.done()
 	case "call":
 		p.next()
 		return llvmCall(p)
@@ -686,6 +697,8 @@ func formatLLVM(ins Instruction, next *Instruction) (string, int, bool) {
 			return "goto " + fmtRel(ins.Offset), 1, true
 		case OpJA32:
 			return "gotol " + fmtRel(ins.Imm), 1, true
+		case OpMayGoto:
+			return "may_goto " + fmtRel(ins.Offset), 1, true
 		case OpCallX:
 			return "callx " + llvmRegName(ins.Dst, false), 1, true
 		case OpExit:

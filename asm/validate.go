@@ -215,6 +215,14 @@ func (ins Instruction) checkJump() string {
 			return unknownOpcode(op)
 		}
 		return first(reserved("destination register", int64(ins.Dst)), reserved("source register", int64(ins.Src)), reserved("offset", int64(ins.Offset)), reserved("immediate", int64(ins.Imm)))
+	case JumpCond:
+		if jmp32 || op.Source() == SrcX {
+			return unknownOpcode(op)
+		}
+		if ins.Src != 0 {
+			return fmt.Sprintf("conditional pseudo-jump kind (source field) must be 0 (may_goto), not %d", ins.Src)
+		}
+		return first(reserved("destination register", int64(ins.Dst)), reserved("immediate", int64(ins.Imm)))
 	case JumpEq, JumpGT, JumpGE, JumpSet, JumpNE, JumpSGT, JumpSGE, JumpLT, JumpLE, JumpSLT, JumpSLE:
 		if op.Source() == SrcK {
 			return reserved("source register", int64(ins.Src))

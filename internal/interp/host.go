@@ -20,6 +20,7 @@ type Host interface {
 func (m *Machine) SetHost(h Host) {
 	m.host = h
 	m.running = true
+	m.mayGoto = MaxLoops
 }
 
 // Attach records another engine's form of p (the JIT's compiled code), so

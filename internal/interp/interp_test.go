@@ -189,6 +189,26 @@ func TestJumps(t *testing.T) {
 	})
 }
 
+// TestMayGoto: may_goto falls through MaxLoops times in a run, then jumps;
+// the next run starts counting again.
+func TestMayGoto(t *testing.T) {
+	insns := prog(alu64K(asm.ALUMov, 0, 0), asm.Instruction{OpCode: asm.OpMayGoto, Offset: 2}, alu64K(asm.ALUAdd, 0, 1),
+		asm.Instruction{OpCode: asm.OpJA, Offset: -3}, ret())
+	p, err := New(insns, &Options{Budget: 4 * MaxLoops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 0; run < 2; run++ {
+		r0, err := p.Run(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r0 != MaxLoops {
+			t.Errorf("run %d: r0 = %d, want %d", run, r0, MaxLoops)
+		}
+	}
+}
+
 func TestMemory(t *testing.T) {
 	mem := []byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa}
 	cases := []struct {

@@ -120,6 +120,7 @@ type Machine struct {
 	frames      [MaxFrames]frame
 	depth       int    // current call depth (0: the entry frame)
 	budget      uint64 // instructions left
+	mayGoto     uint64 // may_goto executions left before it jumps
 	tail        *Program
 	tails       int    // tail calls taken this run
 	fp          uint64 // r10 of the frame that called the running helper
@@ -195,6 +196,7 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	r[1], r[2] = r1, r2
 	r[10] = m.stackLo + stackAreaSize
 	m.running = true
+	m.mayGoto = MaxLoops
 	return m.exec(m.prog, 0, &r)
 }
 
@@ -212,6 +214,11 @@ func (m *Machine) TailCall(target *Program) bool {
 	m.tail = target
 	return true
 }
+
+// MaxLoops is how many times a run's may_goto instructions fall through
+// before they jump (the kernel's BPF_MAX_LOOPS, a counter it keeps on the
+// program's stack; gbpf keeps one per run).
+const MaxLoops = 8 * 1024 * 1024
 
 // funcTag marks the value a "lddw rX, function" load gives: not an address
 // any region can hold, so a program cannot dereference it.

@@ -33,20 +33,21 @@ const (
 	arsh = uint8(asm.ALUArsh)
 	end  = uint8(asm.ALUEnd)
 
-	ja   = uint8(asm.JumpA)
-	jeq  = uint8(asm.JumpEq)
-	jgt  = uint8(asm.JumpGT)
-	jge  = uint8(asm.JumpGE)
-	jset = uint8(asm.JumpSet)
-	jne  = uint8(asm.JumpNE)
-	jsgt = uint8(asm.JumpSGT)
-	jsge = uint8(asm.JumpSGE)
-	call = uint8(asm.JumpCall)
-	exit = uint8(asm.JumpExit)
-	jlt  = uint8(asm.JumpLT)
-	jle  = uint8(asm.JumpLE)
-	jslt = uint8(asm.JumpSLT)
-	jsle = uint8(asm.JumpSLE)
+	ja    = uint8(asm.JumpA)
+	jeq   = uint8(asm.JumpEq)
+	jgt   = uint8(asm.JumpGT)
+	jge   = uint8(asm.JumpGE)
+	jset  = uint8(asm.JumpSet)
+	jne   = uint8(asm.JumpNE)
+	jsgt  = uint8(asm.JumpSGT)
+	jsge  = uint8(asm.JumpSGE)
+	call  = uint8(asm.JumpCall)
+	exit  = uint8(asm.JumpExit)
+	jlt   = uint8(asm.JumpLT)
+	jle   = uint8(asm.JumpLE)
+	jslt  = uint8(asm.JumpSLT)
+	jsle  = uint8(asm.JumpSLE)
+	jcond = uint8(asm.JumpCond)
 
 	ldxMem   = uint8(asm.ClassLDX | asm.ModeMEM)
 	ldxMemSX = uint8(asm.ClassLDX | asm.ModeMEMSX)
@@ -335,6 +336,12 @@ func (m *Machine) exec(p *Program, pc int, regs *[16]uint64) (uint64, error) {
 			pc += int(ins.off)
 		case jmp32 | ja: // gotol: 32-bit offset in imm
 			pc += int(int32(ins.imm))
+		case jmp64 | jcond: // may_goto
+			if m.mayGoto == 0 {
+				pc += int(ins.off)
+			} else {
+				m.mayGoto--
+			}
 		case jmp64 | jeq | k:
 			if r[ins.dst&15] == ins.imm {
 				pc += int(ins.off)

@@ -72,10 +72,21 @@ func (v *verifier) visit() bool {
 	ins := v.insns[v.pc]
 	cbSite := ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm)
 	iterNext := v.isIterNext(v.pc)
+	mayGoto := ins.OpCode == asm.OpMayGoto
 	inLoop := false
 	looping := 0                          // states of loops still being explored, seen so far
 	for i := len(list) - 1; i >= 0; i-- { // newest first
 		s := list[i]
+		if s.branches > 0 && mayGoto {
+			// As for iterators: another round of the loop covered by an
+			// earlier one proves it.
+			if s.st.mayGoto != v.st.mayGoto && v.statesEqual(s.st, v.st, v.pc, false, true) {
+				v.propagatePrecision(s.st)
+				v.trail(fmt.Sprintf("%d: may_goto loop converged", v.pc))
+				return true
+			}
+			continue
+		}
 		if s.branches > 0 && iterNext {
 			// An iteration reached the next call covered by an
 			// earlier one: the loop is proven. Precision marks inside

@@ -15,6 +15,9 @@ func (v *verifier) jump(ins asm.Instruction) bool {
 		return false
 	case ins.OpCode == asm.OpExit:
 		return v.exit()
+	case ins.OpCode == asm.OpMayGoto:
+		v.mayGotoInsn(ins)
+		return false
 	case ins.OpCode == asm.OpCallX:
 		v.reject("", "indirect calls (callx) are not allowed")
 	case op == asm.JumpCall:

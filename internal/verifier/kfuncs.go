@@ -171,3 +171,21 @@ func widenImprecise(old *state, cur *state) {
 		}
 	}
 }
+
+// mayGotoInsn is may_goto, as the kernel verifies it: this path takes the
+// jump (the loop ends, as it does at run time after BPF_MAX_LOOPS rounds),
+// and one more round is queued from the next instruction.
+func (v *verifier) mayGotoInsn(ins asm.Instruction) {
+	if ins.Offset == 0 {
+		v.reject("", "invalid may_goto off %d imm %d", ins.Offset, ins.Imm)
+	}
+	next := v.st.clone()
+	next.mayGoto++
+	if prev := v.prevIteration(); prev != nil {
+		widenImprecise(prev.st, next)
+	}
+	next.path = &pathNode{prev: next.path, text: fmt.Sprintf("%d: may_goto: one more round", v.pc)}
+	v.push(next, v.pc+1)
+	v.trail(fmt.Sprintf("%d: may_goto: the loop ends", v.pc))
+	v.pc += 1 + int(ins.Offset)
+}

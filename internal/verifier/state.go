@@ -90,8 +90,11 @@ type state struct {
 	frames []*frame
 	refs   []ref // acquired references (ring buffer records)
 	lock   uint32
-	lockM  *mapInfo
-	parent *snapshot
+	// mayGoto counts the may_goto fall-throughs on this path (the
+	// kernel's may_goto_depth).
+	mayGoto int
+	lockM   *mapInfo
+	parent  *snapshot
 	// path is the trail of branch decisions and states for the log.
 	path *pathNode
 	// hist is the instructions run since parent was saved.
@@ -111,7 +114,7 @@ type pathNode struct {
 func (s *state) cur() *frame { return s.frames[len(s.frames)-1] }
 
 func (s *state) clone() *state {
-	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, parent: s.parent, path: s.path, hist: s.hist[:len(s.hist):len(s.hist)]}
+	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, mayGoto: s.mayGoto, parent: s.parent, path: s.path, hist: s.hist[:len(s.hist):len(s.hist)]}
 	n.frames = make([]*frame, len(s.frames))
 	for i, f := range s.frames {
 		n.frames[i] = f.clone()

@@ -30,7 +30,6 @@ var twinGaps = map[string]string{
 	// Accepted by gbpf, rejected by the kernel (soundness).
 	// No verdict in time (the kernel rejects it in about a second).
 	// Rejected by gbpf, accepted by the kernel.
-	"ok_loop_may_goto": "may_goto (BPF_JMP|BPF_JCOND) is an unknown opcode",
 }
 
 // twinKernelMsgs holds, for every bad_ twin, a substring of the kernel's

@@ -304,6 +304,9 @@ func (v *verifier) checkCFG() {
 			} else if v.isIterNext(pc) {
 				v.prune[pc] = true
 			}
+			if ins.OpCode == asm.OpMayGoto {
+				v.prune[pc] = true // loops converge here
+			}
 			if ins.IsLoadImm64() {
 				pc++
 			}

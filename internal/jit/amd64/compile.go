@@ -189,6 +189,9 @@ func (c *compiler) check() error {
 			return fmt.Errorf("instruction %d: unresolved 64-bit immediate load of kind %d", pc, ins.Src)
 		case ins.OpCode == asm.OpCall && ins.Src == asm.CallKfunc:
 			return fmt.Errorf("instruction %d: kernel function calls (kfunc %d) are not supported", pc, ins.Imm)
+		case ins.OpCode == asm.OpMayGoto:
+			// The interpreter runs it (with its per-run loop counter).
+			return fmt.Errorf("instruction %d: may_goto is not compiled yet", pc)
 		}
 	}
 	return nil
