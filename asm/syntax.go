@@ -622,6 +622,20 @@ func (n number) imm64() (uint64, error) {
 
 // target reads a jump or call target: a label, or a relative offset +N,
 // -N or N.
+// jump parses the target of an unconditional jump op (goto, gotol,
+// may_goto): a label or a relative offset, 32 bits wide for gotol.
+func (p *parser) jump(op OpCode) (stmt, error) {
+	st := one(Instruction{OpCode: op})
+	label, rel, err := p.target()
+	if err != nil {
+		return st, err
+	}
+	if err := st.setTarget(label, rel, op == OpJA32); err != nil {
+		return st, err
+	}
+	return st, p.done()
+}
+
 func (p *parser) target() (label string, rel number, err error) {
 	if t := p.peek(); t.kind == tokIdent {
 		p.next()

@@ -16,29 +16,12 @@ func parseConformance(p *parser) (stmt, error) {
 	switch m {
 	case "exit":
 		return one(Instruction{OpCode: OpExit}), p.done()
-	case "ja", "ja32":
-		st := one(Instruction{OpCode: OpJA})
-		if m == "ja32" {
-			st.slots[0].OpCode = OpJA32
-		}
-		label, rel, err := p.target()
-		if err != nil {
-			return st, err
-		}
-		if err := st.setTarget(label, rel, m == "ja32"); err != nil {
-			return st, err
-		}
-		return st, p.done()
+	case "ja":
+		return p.jump(OpJA)
+	case "ja32":
+		return p.jump(OpJA32)
 	case "may_goto":
-		st := one(Instruction{OpCode: OpMayGoto})
-		label, rel, err := p.target()
-		if err != nil {
-			return st, err
-		}
-		if err := st.setTarget(label, rel, false); err != nil {
-			return st, err
-		}
-		return st, p.done()
+		return p.jump(OpMayGoto)
 	case "call":
 		return confCall(p)
 	case "lock":

@@ -19,31 +19,15 @@ func parseLLVM(p *parser) (stmt, error) {
 	case "exit":
 		p.next()
 		return one(Instruction{OpCode: OpExit}), p.done()
-	case "goto", "gotol":
+	case "goto":
 		p.next()
-		st := one(Instruction{OpCode: OpJA})
-		if t.text == "gotol" {
-			st.slots[0].OpCode = OpJA32
-		}
-		label, rel, err := p.target()
-		if err != nil {
-			return st, err
-		}
-		if err := st.setTarget(label, rel, t.text == "gotol"); err != nil {
-			return st, err
-		}
-		return st, p.done()
+		return p.jump(OpJA)
+	case "gotol":
+		p.next()
+		return p.jump(OpJA32)
 	case "may_goto":
 		p.next()
-		st := one(Instruction{OpCode: OpMayGoto})
-		label, rel, err := p.target()
-		if err != nil {
-			return st, err
-		}
-		if err := st.setTarget(label, rel, false); err != nil {
-			return st, err
-		}
-		return st, p.done()
+		return p.jump(OpMayGoto)
 	case "call":
 		p.next()
 		return llvmCall(p)
