@@ -349,6 +349,7 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 		st.forEachReg(func(r *reg) {
 			if r.isPkt() || r.t == ptrPacketEnd {
 				r.setUnknown()
+				r.staleAt = int32(v.pc) + 1 // for the error message
 			}
 		})
 	}

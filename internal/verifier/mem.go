@@ -1,6 +1,8 @@
 package verifier
 
 import (
+	"fmt"
+
 	"github.com/gbpf/gbpf/asm"
 )
 
@@ -177,8 +179,12 @@ func (v *verifier) access(regno asm.Register, off, size int, write bool, val *re
 	hint := ""
 	if p.maybeNull {
 		hint = hintNull
+	} else if p.t == scalar && p.staleAt > 0 {
+		at := int(p.staleAt) - 1
+		hint = fmt.Sprintf("R%d was a packet pointer until instruction %d (%s) called %s, which may move the packet: load ctx->data and ctx->data_end again after the call, and check the bounds again",
+			regno, at, v.p.SourceLine(at), helperName(v.insns[at].Imm))
 	} else if p.t == scalar {
-		hint = "only pointers the verifier tracks (context, stack, map values, packet after a data_end check) can be dereferenced; a pointer invalidated by a helper that changes the packet must be reloaded"
+		hint = "only pointers the verifier tracks (context, stack, map values, packet after a data_end check) can be dereferenced"
 	}
 	_ = what
 	v.reject(hint, "R%d invalid mem access '%s'", regno, typeName(&p))

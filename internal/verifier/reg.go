@@ -63,6 +63,9 @@ type reg struct {
 	// delta: a scalar linked to others by id holds their common value
 	// plus delta (r8 = r7; r8 += 1, as the kernel's BPF_ADD_CONST).
 	delta int64
+	// staleAt: 1 + the instruction whose helper call invalidated the
+	// packet pointer this scalar was (for error messages only).
+	staleAt int32
 
 	// Scalar value, or the variable offset of a pointer.
 	tn             tnum
