@@ -118,10 +118,11 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	}
 	c.loadVariables(spec.Variables)
 	for _, name := range sortedKeys(spec.Programs) {
-		if err := c.verifyProgram(spec, spec.Programs[name]); err != nil {
+		verified, err := c.verifyProgram(spec, spec.Programs[name])
+		if err != nil {
 			return nil, err
 		}
-		p, err := c.loadProgram(spec.Programs[name])
+		p, err := c.loadProgram(spec.Programs[name], verified)
 		if err != nil {
 			return nil, err
 		}

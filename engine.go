@@ -99,7 +99,7 @@ func (c *Collection) resolveEngine() {
 func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Program, error) {
 	c.resolveEngine()
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: c.opts.Budget, Helpers: env.Helpers, ArrayMaps: inlineArray, CPUHelper: true})
+		jp, err := jit.New(insns, &jit.Options{Budget: c.opts.Budget, Helpers: env.Helpers, ArrayMaps: inlineArray, CPUHelper: true, Verified: p.verified})
 		if err == nil {
 			p.jit = jp
 			return jp.Interp(), nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/cilium/ebpf"
@@ -40,6 +41,18 @@ type Map struct {
 	spec *ebpf.MapSpec
 	m    maps.Map
 	addr uint64
+	// owner is, for a program array, 1 + the type of the programs it
+	// holds and of those that refer to it (0: none yet), as the kernel's
+	// bpf_prog_map_compatible keeps it: a tail call never hands a program
+	// another type's context, which its verification assumed.
+	owner atomic.Int64
+}
+
+// claim makes typ the program array's owner type, or reports that
+// another type owns it.
+func (m *Map) claim(typ ebpf.ProgramType) bool {
+	want := int64(typ) + 1
+	return m.owner.CompareAndSwap(0, want) || m.owner.Load() == want
 }
 
 // NewMap creates a map outside any collection, e.g. an inner map for a
@@ -216,6 +229,9 @@ func (m *Map) Update(key, value any, flags MapUpdateFlags) error {
 		progs, ok := m.m.(maps.Programs)
 		if !ok || len(k) != 4 {
 			return m.fail("update", fmt.Errorf("a program is not a value of a %s map: %w", m.spec.Type, syscall.EINVAL))
+		}
+		if !m.claim(v.typ) {
+			return m.fail("update", fmt.Errorf("program %s is of type %s, the array's programs of type %s: %w", v.name, v.typ, ebpf.ProgramType(m.owner.Load()-1), syscall.EINVAL))
 		}
 		return m.fail("update", progs.UpdateProgram(binary.LittleEndian.Uint32(k), v.prog))
 	case *Map:

@@ -49,6 +49,9 @@ type Program struct {
 	globals []globalRegion
 	coll    *Collection
 	jit     *jit.Program // the machine code, when the JIT runs the program
+	// verified says the verifier proved the program safe: its JIT code
+	// checks only accesses the proof does not cover.
+	verified bool
 }
 
 // globalRegion is global data (.data, .rodata, .bss, ...) the program
@@ -59,12 +62,12 @@ type globalRegion struct {
 	name     string
 }
 
-func (c *Collection) loadProgram(ps *ebpf.ProgramSpec) (*Program, error) {
+func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, verified bool) (*Program, error) {
 	lp, err := loader.ConvertProgram(ps)
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{name: ps.Name, typ: ps.Type, code: lp, coll: c}
+	p := &Program{name: ps.Name, typ: ps.Type, code: lp, coll: c, verified: verified}
 	insns := append(asm.Instructions(nil), lp.Insns...)
 	seen := map[string]bool{}
 	for _, r := range lp.Relocs {
@@ -73,6 +76,9 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec) (*Program, error) {
 			return nil, fmt.Errorf("program %s: instruction %d refers to map %q, which the object does not define", ps.Name, r.Slot, r.Map)
 		}
 		addr := m.addr
+		if m.Type() == ebpf.ProgramArray && !m.claim(ps.Type) {
+			return nil, fmt.Errorf("program %s: program array %s holds programs of type %s: %w", ps.Name, r.Map, ebpf.ProgramType(m.owner.Load()-1), syscall.EINVAL)
+		}
 		if r.Value {
 			arr, ok := m.m.(maps.ArrayMemory)
 			var val []byte

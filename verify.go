@@ -20,14 +20,15 @@ type VerifierError = verifier.Error
 // verifyProgram proves ps safe the way the kernel's verifier does, for a
 // privileged loader. A program that calls a helper or kfunc gbpf does not
 // implement is left to loadProgram, which reports it as an
-// UnsupportedHelperError.
-func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSpec) error {
+// UnsupportedHelperError. verified says the verifier proved ps safe, so
+// the JIT may leave out the checks it made redundant.
+func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSpec) (verified bool, err error) {
 	if c.opts.Unverified {
-		return nil
+		return false, nil
 	}
 	lp, err := loader.ConvertProgram(ps)
 	if err != nil {
-		return err
+		return false, err
 	}
 	cfg := verifier.ConfigFor(spec, ps)
 	cfg.Log = c.opts.VerifierLog
@@ -35,7 +36,7 @@ func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSp
 	_, err = verifier.Verify(lp, cfg)
 	var ve *verifier.Error
 	if errors.As(err, &ve) && ve.Unsupported {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }

@@ -24,9 +24,12 @@
 //     the CPU's predictions); the loop in run.go handles the exit and
 //     enters again (saving the Go SP again: the goroutine stack may have
 //     moved).
-//   - Every memory access is checked inline unless proven safe (accesses
-//     within the current frame of an r10 the program never writes, and
-//     those a verifier marks in Options.Safe): first against the region
+//   - Every memory access is checked inline unless proven safe: accesses
+//     within the current frame of an r10 the program never writes, those
+//     a verifier marks in Options.Safe, and for a program the verifier
+//     accepted (Options.Verified) all that cannot go through the context,
+//     which is converted, not memory (verified.go). A checked access is
+//     tried first against the region
 //     the compiler predicts from where the base register's value came
 //     from (amd64 region classes: the stack, the region holding a
 //     context field's value such as the packet, an inlined array map,

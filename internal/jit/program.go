@@ -19,9 +19,14 @@ import (
 type Options struct {
 	Budget  uint64                  // executed instructions per run; 0: interp.DefaultBudget
 	Helpers map[int32]interp.Helper // by id
-	// Safe marks per slot memory accesses a verifier proved in bounds, so
-	// their run-time check is left out.
+	// Safe marks per slot memory accesses a verifier proved in bounds of
+	// plain memory (not the converted context), so their run-time check is
+	// left out.
 	Safe []bool
+	// Verified says the verifier accepted the program: every load, store
+	// and atomic that cannot go through the context runs unchecked (see
+	// provenSafe). Programs that were not verified keep every check.
+	Verified bool
 	// ArrayMaps describes the array map at a map address (false for
 	// other maps): bpf_map_lookup_elem on it runs inline.
 	ArrayMaps func(addr uint64) (ArrayMap, bool)
@@ -92,6 +97,14 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	}
 	insns = append(asm.Instructions(nil), insns...)
 	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper}
+	if opts.Verified {
+		copts.Safe = provenSafe(insns)
+		for pc, s := range opts.Safe {
+			if pc < len(copts.Safe) {
+				copts.Safe[pc] = copts.Safe[pc] || s
+			}
+		}
+	}
 	if opts.ArrayMaps != nil {
 		copts.ArrayMap = func(addr uint64) (amd64.ArrayMap, bool) {
 			am, ok := opts.ArrayMaps(addr)
@@ -150,6 +163,10 @@ func (p *Program) Close() error {
 	p.closed = true
 	return p.code.Close()
 }
+
+// Checks is how many memory accesses of the program's code are checked
+// against the run's regions.
+func (p *Program) Checks() int { return p.comp.Checks }
 
 // Code returns the compiled machine code and the offset of each slot's
 // code in it (for disassembly next to the BPF instructions).

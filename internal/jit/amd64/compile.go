@@ -31,8 +31,10 @@ const FuncTag = 0xfff0_0000_0000_0000
 // Options tune compilation.
 type Options struct {
 	// Safe, when set, says per slot that the instruction's memory access
-	// is proven in bounds (by a verifier), so its run-time check is left
-	// out. Unmarked accesses keep the check: unverified code stays safe.
+	// is proven in bounds of plain memory, not the converted context (by
+	// a verifier), so its run-time check is left out (an atomic keeps the
+	// interpreter's alignment check). Unmarked accesses keep the check:
+	// unverified code stays safe.
 	Safe []bool
 	// ArrayMap, when set, describes the array map at a map address, for
 	// bpf_map_lookup_elem calls to inline; false: call the helper.
@@ -84,6 +86,9 @@ type Compiled struct {
 	// unchanged), and MaxDepth bounds the depth its calls reach.
 	R10Fixed bool
 	MaxDepth int
+	// Checks is how many loads, stores and atomics are checked against
+	// the run's regions (the rest are proven safe).
+	Checks int
 }
 
 type fixup struct {
@@ -107,6 +112,7 @@ type compiler struct {
 
 	pendingSlow []pendingSlow // slow-path jumps of the access being compiled
 	pendingPC   int
+	checks      int // accesses checked against the regions
 
 	ctxRegs []uint16        // per slot: registers that may hold the context there
 	ctxUsed [CtxSlots]bool  // context fields loads may take from CtxVal
@@ -173,7 +179,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 		}
 	}
 	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays,
-		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns)}
+		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns), Checks: c.checks}
 	for slot, used := range c.ctxUsed {
 		if used {
 			comp.CtxOffsets = append(comp.CtxOffsets, 4*slot)

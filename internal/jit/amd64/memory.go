@@ -10,9 +10,17 @@ import "github.com/gbpf/gbpf/asm"
 // address returns the operand for an access of size bytes at base+off,
 // emitting the check first when the access is not known to be safe.
 func (c *compiler) address(pc int, base asm.Register, off int16, size int, kind int, atomic bool) Mem {
-	if c.safe(pc, base, off, size) && !atomic {
-		return mem(reg(base), int32(off))
+	if c.safe(pc, base, off, size) {
+		if !atomic {
+			return mem(reg(base), int32(off))
+		}
+		// Only the interpreter's alignment check is left.
+		c.a.Lea(tmp, mem(reg(base), int32(off)))
+		c.a.TestImm(W32, tmp, int32(size-1))
+		c.slowPath(c.a.Jcc(CondNE), pc, -1, 0, 0)
+		return mem(tmp, 0)
 	}
+	c.checks++
 	c.a.Lea(tmp, mem(reg(base), int32(off)))
 	var ok []int
 	if cls := c.classOf(pc, base); cls != ClassNone {
@@ -81,11 +89,15 @@ func (c *compiler) accessDone() {
 // proved it, or it is within the current frame of a never-written r10
 // (every frame of the call depth limit lies inside the stack area).
 func (c *compiler) safe(pc int, base asm.Register, off int16, size int) bool {
-	if pc < len(c.opts.Safe) && c.opts.Safe[pc] {
+	if c.proven(pc) {
 		return true
 	}
 	return base == asm.R10 && c.r10Fixed && int(off) >= -StackSize && int(off) <= -size
 }
+
+// proven says a verifier proved the access at pc in bounds of plain
+// memory: not the converted context.
+func (c *compiler) proven(pc int) bool { return pc < len(c.opts.Safe) && c.opts.Safe[pc] }
 
 func width(size int) Width { return Width(size * 8) }
 
@@ -93,7 +105,7 @@ func (c *compiler) load(pc int, ins asm.Instruction) {
 	size := asm.SizeBytes(ins.OpCode.Size())
 	d := reg(ins.Dst)
 	done := -1
-	if off, ok := c.ctxLoad(pc, ins); ok {
+	if off, ok := c.ctxLoad(pc, ins); ok && !c.proven(pc) {
 		// The base may be the context: a converted field Go has ready.
 		slot := off / 4
 		c.ctxUsed[slot] = true
