@@ -63,7 +63,7 @@ func newDisasmCommand() *cobra.Command {
 				return usageError("%s: %v", args[0], err)
 			}
 			if withJIT {
-				if err := writeJITListing(cmd.OutOrStdout(), insns, syn, nil); err != nil {
+				if err := writeJITListing(cmd.OutOrStdout(), insns, syn, nil, nil); err != nil {
 					return usageError("%s: %v", args[0], err)
 				}
 				return nil

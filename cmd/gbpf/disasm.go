@@ -9,7 +9,9 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/gbpf/gbpf/internal/loader"
+	"github.com/gbpf/gbpf/internal/verifier"
 )
 
 // disasmObject prints the programs of an ELF object: the one --prog names,
@@ -46,8 +48,17 @@ func disasmObject(w io.Writer, path string, b []byte, prog string, syn asm.Synta
 		}
 		if withJIT {
 			insns, err := jitInsns(lp)
+			var safe []bool
 			if err == nil {
-				err = writeJITListing(w, insns, syn, func(pc int) []string { return sourceComments(lp, pc) })
+				// What loading runs: a program the verifier accepts is
+				// compiled without the checks its proof makes redundant.
+				if _, verr := verifier.Verify(lp, verifier.ConfigFor(spec, ps)); verr == nil {
+					safe = jit.ProvenSafe(insns)
+					fmt.Fprintf(w, "; verified: only accesses that may go through the context are checked\n")
+				} else {
+					fmt.Fprintf(w, "; not verified (%v): every access is checked\n", verr)
+				}
+				err = writeJITListing(w, insns, syn, safe, func(pc int) []string { return sourceComments(lp, pc) })
 			}
 			if err != nil {
 				return usageError("%s: program %s: %v", path, ps.Name, err)

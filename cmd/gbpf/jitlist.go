@@ -46,11 +46,11 @@ func jitInsns(lp *loader.Program) (asm.Instructions, error) {
 // writeJITListing prints each BPF instruction with the x86-64 code the
 // JIT generates for it, then the stubs and out-of-line paths. source, if
 // set, gives the comment lines before slot pc (function names, source).
-func writeJITListing(w io.Writer, insns asm.Instructions, syn asm.Syntax, source func(pc int) []string) error {
+func writeJITListing(w io.Writer, insns asm.Instructions, syn asm.Syntax, safe []bool, source func(pc int) []string) error {
 	if err := insns.Validate(); err != nil {
 		return err
 	}
-	c, err := amd64.Compile(insns, amd64.Options{})
+	c, err := amd64.Compile(insns, amd64.Options{Safe: safe})
 	if err != nil {
 		return err
 	}

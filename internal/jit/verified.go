@@ -1,8 +1,10 @@
-//go:build amd64 && unix
-
 package jit
 
 import "github.com/gbpf/gbpf/asm"
+
+// ProvenSafe is what a program the verifier accepted gets as
+// Options.Safe (see Options.Verified): for disassembly.
+func ProvenSafe(insns asm.Instructions) []bool { return provenSafe(insns) }
 
 // provenSafe marks, for a program the verifier accepted, the loads,
 // stores and atomics that need no run-time check: all of them, except
