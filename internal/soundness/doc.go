@@ -9,11 +9,12 @@
 // a program gbpf accepts, is a verifier bug.
 //
 // Bugs found are kept as cases under testdata/ (LLVM assembly with the
-// program type and maps). TestRegressions requires every case to be
-// rejected by the verifier, except the ones knownUnsound lists, which must
-// still reproduce. TestSoundness runs a fixed set of candidates; FuzzSoundness
-// explores further; TestCampaign (SOUNDNESS_MINUTES=n) runs the fuzzer for
-// a while, minimizes what it finds and writes it to SOUNDNESS_OUT.
+// program type, maps and global functions' BTF). TestRegressions requires
+// every case to be rejected by the verifier, except the ones knownUnsound
+// lists, which must still reproduce. TestSoundness runs a fixed set of
+// candidates; FuzzSoundness explores further; TestCampaign
+// (SOUNDNESS_MINUTES=n) runs the fuzzer for a while, minimizes what it
+// finds and writes it to SOUNDNESS_OUT.
 //
 // The interpreter checks memory per region: the stack of all eight frames
 // is one region and a packet's region is its whole buffer, headroom and

@@ -98,6 +98,19 @@ func fromSpec(spec *ebpf.CollectionSpec, name string) (*Prog, error) {
 func (p *Prog) loaderProgram() (*loader.Program, error) {
 	lp := &loader.Program{Name: progName, Type: p.Type, Attach: p.Attach, License: "GPL", Insns: slices.Clone(p.Insns), Funcs: map[int]string{0: progName}}
 	lp.Lines = make([]*btf.Line, len(lp.Insns))
+	// The functions' BTF, as the kernel gets it (Spec): global functions
+	// are verified on their own against their prototypes.
+	for _, s := range funcStarts(p.Insns) {
+		if fn := p.Funcs[s]; fn != nil {
+			if lp.FuncTypes == nil {
+				lp.FuncTypes = map[int]*btf.Func{}
+			}
+			lp.FuncTypes[s] = fn
+			if s != 0 {
+				lp.Funcs[s] = fn.Name
+			}
+		}
+	}
 	for i := 0; i < len(p.Insns); i++ {
 		ins := p.Insns[i]
 		if !ins.IsLoadImm64() {
@@ -214,7 +227,7 @@ type Case struct {
 }
 
 // Format renders a case file: comment lines, a header (kind, input, type,
-// maps), a line "---", and the program in LLVM assembly syntax.
+// global functions, maps), a line "---", and the program in LLVM assembly syntax.
 func (c *Case) Format() string {
 	var b strings.Builder
 	p := c.Prog
@@ -233,6 +246,9 @@ func (c *Case) Format() string {
 	}
 	if p.Flags != 0 {
 		fmt.Fprintf(&b, "flags %#x\n", p.Flags)
+	}
+	for _, l := range p.funcLines() {
+		b.WriteString(l + "\n")
 	}
 	for i, ms := range p.Maps {
 		fmt.Fprintf(&b, "map %d %s %s key=%d value=%d entries=%d flags=%#x", i, ms.Name, ms.Type, ms.KeySize, ms.ValueSize, ms.MaxEntries, ms.Flags)
@@ -319,6 +335,8 @@ func ParseCase(text string) (*Case, error) {
 			var n uint64
 			n, err = strconv.ParseUint(f[1], 0, 32)
 			p.Flags = uint32(n)
+		case "func":
+			err = p.parseFunc(f[1:])
 		case "map":
 			var ms *ebpf.MapSpec
 			ms, err = parseMap(f[1:])
@@ -377,4 +395,59 @@ func parseMap(f []string) (*ebpf.MapSpec, error) {
 		}
 	}
 	return ms, nil
+}
+
+// funcLines are a case's "func SLOT NAME BTF" header lines: the global
+// functions other than the program's own, which the verifiers check on
+// their own against their BTF prototypes, with the BTF of each (hex).
+// Static functions need none: addFuncInfo makes them up.
+func (p *Prog) funcLines() []string {
+	var slots []int
+	for s, fn := range p.Funcs {
+		if s != 0 && fn.Linkage == btf.GlobalFunc {
+			slots = append(slots, s)
+		}
+	}
+	sort.Ints(slots)
+	var lines []string
+	for _, s := range slots {
+		fn := p.Funcs[s]
+		b, err := btf.NewBuilder([]btf.Type{fn}, nil)
+		if err != nil {
+			continue
+		}
+		raw, err := b.Marshal(nil, nil)
+		if err != nil {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("func %d %s %s", s, fn.Name, hex.EncodeToString(raw)))
+	}
+	return lines
+}
+
+func (p *Prog) parseFunc(f []string) error {
+	if len(f) != 3 {
+		return fmt.Errorf("want: func SLOT NAME BTF")
+	}
+	slot, err := strconv.Atoi(f[0])
+	if err != nil {
+		return err
+	}
+	raw, err := hex.DecodeString(f[2])
+	if err != nil {
+		return err
+	}
+	spec, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	var fn *btf.Func
+	if err := spec.TypeByName(f[1], &fn); err != nil {
+		return err
+	}
+	if p.Funcs == nil {
+		p.Funcs = map[int]*btf.Func{}
+	}
+	p.Funcs[slot] = fn
+	return nil
 }
