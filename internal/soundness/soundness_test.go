@@ -25,18 +25,10 @@ var knownUnsound = map[string]string{
 	"snprintf-data-len.case": "bpf_snprintf's data_len is not checked",
 	"snprintf-format.case":   "bpf_snprintf's format string is not checked against data_len",
 
-	// Unsafe: the interpreter faults on them.
-	"subprog-return-precision.case":   "a callee's exit state is pruned although the caller branches on its r0",
-	"percpu-lookup-null.case":         "bpf_map_lookup_percpu_elem with a constant key is taken as non-NULL",
-	"const-key-lookup-precision.case": "a constant lookup key that makes the result non-NULL is not marked precise",
-
 	// The kernel rejects them; they run safely in gbpf.
-	"stack-var-offset-alignment.case":     "variable-offset stack accesses are not checked for alignment",
 	"atomic-fetch-src-is-address.case":    "an atomic fetch into its own address register is not checked as the kernel does",
 	"cmpxchg-on-spilled-pointer.case":     "a cmpxchg on a spilled pointer loads a scalar, not the pointer",
 	"ld-imm64-dead-map-value-offset.case": "ld_imm64 map value offsets are checked only on explored paths",
-	"pointer-compare-with-stack.case":     "a compare of a maybe-NULL pointer with the stack pointer is decided",
-	"stack-pointer-spill-to-caller.case":  "a stack pointer may be spilled into a caller's frame",
 
 	// The kernel rejects them: gbpf's verifier is the more precise one
 	// and proves what the kernel cannot.

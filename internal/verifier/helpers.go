@@ -369,7 +369,7 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 		}
 		if m.inner != nil {
 			regs[0] = reg{t: constMap, m: m.inner, maybeNull: true, id: v.newID()}
-		} else if meta.constKey >= 0 && meta.constKey < int64(m.spec.MaxEntries) &&
+		} else if casm.BuiltinFunc(id) == casm.FnMapLookupElem && meta.constKey >= 0 && meta.constKey < int64(m.spec.MaxEntries) &&
 			(m.spec.Type == maps.Type(ebpf.Array) || m.spec.Type == maps.Type(ebpf.PerCPUArray)) {
 			// A constant key inside an array: the lookup cannot fail
 			// (Linux 6.14).

@@ -394,7 +394,7 @@ func (v *verifier) refineBranch(st *state, ins asm.Instruction, taken bool) bool
 			return true
 		}
 		// Equal to a pointer known not to be NULL: not NULL either.
-		if srcX && op == asm.JumpEq && a.maybeNull != b.maybeNull && a.isPtr() && b.isPtr() {
+		if srcX && op == asm.JumpEq && a.maybeNull != b.maybeNull && a.isPtr() && b.isPtr() && a.t == b.t {
 			if a.maybeNull && notNullType(b) {
 				v.markNull(st, a.id, false)
 			} else if b.maybeNull && notNullType(a) {

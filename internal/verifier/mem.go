@@ -55,6 +55,14 @@ func (v *verifier) store(ins asm.Instruction) {
 		}
 	}
 	v.access(ins.Dst, int(ins.Offset), size, true, &val)
+	// Zero bytes written from a register are exact for pruning (stack
+	// slots are compared byte kind by byte kind): the register's value
+	// matters, as the kernel marks it.
+	if ins.OpCode.Class() == asm.ClassSTX && val.t == scalar && val.isConst() && val.tn.v == 0 {
+		if d := v.regs()[ins.Dst]; d.t == ptrStack {
+			v.markPrecise(ins.Src)
+		}
+	}
 }
 
 func (v *verifier) atomic(ins asm.Instruction) {
@@ -271,6 +279,10 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 		if p.smin < -maxStack || p.smax > maxStack || lo < -maxStack || hi > 0 {
 			v.reject(hintBound, "invalid variable-offset %s stack R%d var_off=(%#x; %#x) off=%d size=%d", map[bool]string{true: "write to", false: "read from"}[write], regno, p.tn.v, p.tn.m, int(p.off)+off, size)
 		}
+		// Stack accesses are always strictly aligned, variable offsets too.
+		if at := p.tn.add(tconst(uint64(int64(p.off) + int64(off)))); (at.v|at.m)&uint64(size-1) != 0 {
+			v.reject("", "misaligned stack access off (%#x; %#x)+%d+%d size %d", p.tn.v, p.tn.m, p.off, off, size)
+		}
 		f.grow(int(lo))
 		v.noteDepth(p.frame, int(lo))
 		for o := int(lo); o < int(hi); o++ {
@@ -308,6 +320,9 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 		f.destroyDynptr(o)
 		if val.t != scalar && size != 8 {
 			v.reject("", "invalid size of register spill")
+		}
+		if val.t == ptrStack && p.frame != len(v.st.frames)-1 {
+			v.reject("", "cannot spill pointers to stack into stack frame of the caller")
 		}
 		if size == 8 {
 			s.spill = *val

@@ -155,7 +155,12 @@ func (v *verifier) backtrack(need *precSet, skipLast bool) {
 		for i := len(hist) - 1; i >= 0; i-- {
 			e := &hist[i]
 			if first && skipLast {
+				// The need is from before this instruction; it may
+				// still have entered or left a frame.
 				first = false
+				if i > 0 {
+					v.crossFrames(need, e, &hist[i-1])
+				}
 				continue
 			}
 			first = false
