@@ -140,13 +140,8 @@ func (v *verifier) visit() bool {
 			}
 		}
 		if !evicted && len(list) >= maxLoopStatesPerInsn {
-			// Still save the state outside the list when the path is
-			// long, so precision tracking walks back only to it.
-			if len(v.st.hist) > 40 {
-				snap := &snapshot{st: v.st.clone(), pc: v.pc, parent: v.st.parent, branches: 1, hist: v.st.hist}
-				v.st.parent = snap
-				v.st.hist = nil
-			}
+			// The state stays saved on the path, so precision
+			// tracking walks back only to it, but not in the list.
 			return false
 		}
 	}

@@ -713,9 +713,7 @@ func (v *verifier) constMapKey(r *reg, size int) int64 {
 	}
 	var need precSet
 	need.setSlot(r.frame, idx)
-	if !v.cfg.Unprivileged {
-		v.backtrack(&need, true)
-	}
+	v.backtrack(&need, true)
 	return int64(s.spill.tn.v)
 }
 

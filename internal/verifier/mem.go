@@ -123,10 +123,6 @@ func sizedUnknown(size int) reg {
 // returns the loaded value.
 func (v *verifier) access(regno asm.Register, off, size int, write bool, val *reg) reg {
 	p := v.regs()[regno]
-	what := "read from"
-	if write {
-		what = "write to"
-	}
 	if write && val != nil && val.t != scalar && v.cfg.Unprivileged && p.t != ptrStack {
 		v.reject("", "R%d leaks addr into mem", regno)
 	}
@@ -194,7 +190,6 @@ func (v *verifier) access(regno asm.Register, off, size int, write bool, val *re
 	} else if p.t == scalar {
 		hint = "only pointers the verifier tracks (context, stack, map values, packet after a data_end check) can be dereferenced"
 	}
-	_ = what
 	v.reject(hint, "R%d invalid mem access '%s'", regno, typeName(&p))
 	return reg{}
 }
