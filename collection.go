@@ -118,11 +118,16 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	}
 	c.loadVariables(spec.Variables)
 	for _, name := range sortedKeys(spec.Programs) {
-		verified, err := c.verifyProgram(spec, spec.Programs[name])
+		ps := spec.Programs[name]
+		lp, err := loader.ConvertProgram(ps)
 		if err != nil {
 			return nil, err
 		}
-		p, err := c.loadProgram(spec.Programs[name], verified)
+		verified, err := c.verifyProgram(spec, ps, lp)
+		if err != nil {
+			return nil, err
+		}
+		p, err := c.loadProgram(ps, lp, verified)
 		if err != nil {
 			return nil, err
 		}

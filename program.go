@@ -62,11 +62,8 @@ type globalRegion struct {
 	name     string
 }
 
-func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, verified bool) (*Program, error) {
-	lp, err := loader.ConvertProgram(ps)
-	if err != nil {
-		return nil, err
-	}
+// loadProgram makes lp, the converted form of ps, runnable.
+func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, lp *loader.Program, verified bool) (*Program, error) {
 	p := &Program{name: ps.Name, typ: ps.Type, code: lp, coll: c, verified: verified}
 	insns := append(asm.Instructions(nil), lp.Insns...)
 	seen := map[string]bool{}

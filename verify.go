@@ -22,13 +22,9 @@ type VerifierError = verifier.Error
 // implement is left to loadProgram, which reports it as an
 // UnsupportedHelperError. verified says the verifier proved ps safe, so
 // the JIT may leave out the checks it made redundant.
-func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSpec) (verified bool, err error) {
+func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSpec, lp *loader.Program) (verified bool, err error) {
 	if c.opts.Unverified {
 		return false, nil
-	}
-	lp, err := loader.ConvertProgram(ps)
-	if err != nil {
-		return false, err
 	}
 	cfg := verifier.ConfigFor(spec, ps)
 	cfg.Log = c.opts.VerifierLog
