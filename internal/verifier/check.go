@@ -77,23 +77,14 @@ func (v *verifier) visit() bool {
 	looping := 0                          // states of loops still being explored, seen so far
 	for i := len(list) - 1; i >= 0; i-- { // newest first
 		s := list[i]
-		if s.branches > 0 && mayGoto {
-			// As for iterators: another round of the loop covered by an
-			// earlier one proves it.
-			if s.st.mayGoto != v.st.mayGoto && v.statesEqual(s.st, v.st, v.pc, false, true) {
+		if s.branches > 0 && (iterNext || mayGoto) {
+			// An iteration of an iterator or may_goto loop covered by
+			// an earlier one (for may_goto, one more round down) proves
+			// the loop. Precision marks inside the loop are not final
+			// yet, so compare ranges exactly.
+			if (iterNext || s.st.mayGoto != v.st.mayGoto) && v.statesEqual(s.st, v.st, v.pc, false, true) {
 				v.propagatePrecision(s.st)
-				v.trail(fmt.Sprintf("%d: may_goto loop converged", v.pc))
-				return true
-			}
-			continue
-		}
-		if s.branches > 0 && iterNext {
-			// An iteration reached the next call covered by an
-			// earlier one: the loop is proven. Precision marks inside
-			// the loop are not final yet, so compare ranges exactly.
-			if v.statesEqual(s.st, v.st, v.pc, false, true) {
-				v.propagatePrecision(s.st)
-				v.trail(fmt.Sprintf("%d: iterator loop converged", v.pc))
+				v.trail(fmt.Sprintf("%d: loop converged", v.pc))
 				return true
 			}
 			continue

@@ -133,9 +133,7 @@ func (v *verifier) callGlobal(fn *btf.Func, target int) {
 		v.globalQueued[target] = true
 		v.globals = append(v.globals, target)
 	}
-	for r := asm.R0; r <= asm.R5; r++ {
-		regs[r] = reg{}
-	}
+	v.clobberArgs()
 	regs[0] = unknownScalar()
 	v.trail(fmt.Sprintf("%d: call global %s", v.pc, fn.Name))
 	v.pc++
