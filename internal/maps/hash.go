@@ -98,6 +98,7 @@ type hash struct {
 	stride int
 	mu     sync.RWMutex
 	t      table
+	ix     *hashIndex // nil when the map is too large for one
 }
 
 var _ interface {
@@ -109,8 +110,42 @@ func newHash(spec *Spec, cpus int) (*hash, error) {
 	if _, err := htabCheck(spec, cpus); err != nil {
 		return nil, err
 	}
-	return &hash{base: newBase(spec, cpus), percpu: spec.Type == PerCPUHash,
-		stride: roundUp8(spec.ValueSize), t: newTable()}, nil
+	h := &hash{base: newBase(spec, cpus), percpu: spec.Type == PerCPUHash,
+		stride: roundUp8(spec.ValueSize), t: newTable()}
+	h.ix = newHashIndex(int(spec.KeySize), h.valueBytes(), spec.MaxEntries, uint32(cpus)+1)
+	return h, nil
+}
+
+// Layout describes the map's index for native lookups.
+func (h *hash) Layout() (HashLayout, bool) {
+	if h.ix == nil {
+		return HashLayout{}, false
+	}
+	l := h.ix.layout()
+	if h.percpu {
+		l.CPUStride = uint32(h.stride)
+	}
+	l.Writable = h.spec.Flags&FlagRdonlyProg == 0
+	l.Name = h.spec.Name
+	return l, true
+}
+
+// newValue gives key a value filled by fill: in the index, linked into its
+// chain, when the map has one.
+func (h *hash) newValue(key []byte, fill func(dst []byte)) (int32, []byte) {
+	if h.ix == nil {
+		v := alloc(h.valueBytes())
+		fill(v)
+		return -1, v
+	}
+	return h.ix.insert(key, h.valueBytes(), fill)
+}
+
+// unlink takes e out of the index.
+func (h *hash) unlink(e *elem) {
+	if h.ix != nil {
+		h.ix.unlink(e.slot)
+	}
 }
 
 func (h *hash) HostValueSize() int {
@@ -163,17 +198,18 @@ func (h *hash) upsert(key []byte, flags uint64, fill func(dst []byte)) error {
 			fill(e.value)
 			return nil
 		}
-		v := alloc(h.valueBytes())
-		fill(v)
-		e.value = v
+		// The new element is linked ahead of the old one before that is
+		// freed, so concurrent lookups always find one of them.
+		slot, v := h.newValue(key, fill)
+		h.unlink(e)
+		e.slot, e.value = slot, v
 		return nil
 	}
 	if h.t.len() >= int(h.spec.MaxEntries) {
 		return err2Big
 	}
-	e = &elem{key: string(key), value: alloc(h.valueBytes())}
-	fill(e.value)
-	h.t.add(e)
+	slot, v := h.newValue(key, fill)
+	h.t.add(&elem{key: string(key), value: v, slot: slot})
 	return nil
 }
 
@@ -216,6 +252,7 @@ func (h *hash) del(key []byte) error {
 		return errNoEnt
 	}
 	h.t.remove(e)
+	h.unlink(e)
 	return nil
 }
 
@@ -293,5 +330,6 @@ func (h *hash) LookupAndDelete(key, valueOut []byte) error {
 	}
 	copy(valueOut, e.value)
 	h.t.remove(e)
+	h.unlink(e)
 	return nil
 }

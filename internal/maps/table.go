@@ -8,6 +8,7 @@ type elem struct {
 	idx   int    // position in table.order
 	value []byte // ValueSize, or cpus*stride for per-CPU maps
 	inner Map    // HASH_OF_MAPS
+	slot  int32  // the element's slot in a hash map's index
 
 	// LRU bookkeeping (see lru.go).
 	prev, next *elem
