@@ -20,7 +20,9 @@ type CollectionOptions struct {
 	// arrays are sized for; 0 means the host's, as the kernel does.
 	CPUs int
 	// Budget is the most instructions one run may execute, counting
-	// callbacks and tail calls; 0 means DefaultBudget.
+	// callbacks and tail calls. 0 means no bound for verified programs,
+	// as in the kernel (the verifier proved they end), and DefaultBudget
+	// for programs loaded Unverified.
 	Budget uint64
 	// Engine picks what runs the programs: the interpreter or the JIT
 	// (see Engine); the zero value is EngineDefault.
@@ -40,7 +42,7 @@ type CollectionOptions struct {
 	TraceOutput func(line string)
 }
 
-// DefaultBudget bounds one run of a collection's program: far more than
+// DefaultBudget bounds one run of an unverified program: far more than
 // the kernel's verifier lets a program do in practice (a bpf_loop of a
 // million iterations of a small callback fits), yet a runaway unverified
 // program stops within a second.
@@ -94,9 +96,6 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 	}
 	if opts.CPUs <= 0 {
 		opts.CPUs = possibleCPUs()
-	}
-	if opts.Budget == 0 {
-		opts.Budget = DefaultBudget
 	}
 	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}, opts: opts, cpu: min(defaultCPU(), opts.CPUs-1), cpuLocks: make([]sync.Mutex, opts.CPUs)}
 	defer func() {

@@ -9,6 +9,7 @@ import (
 	"github.com/gbpf/gbpf/internal/env"
 	"github.com/gbpf/gbpf/internal/interp"
 	"github.com/gbpf/gbpf/internal/jit"
+	"github.com/gbpf/gbpf/internal/jit/amd64"
 	"github.com/gbpf/gbpf/internal/maps"
 )
 
@@ -98,13 +99,20 @@ func (c *Collection) resolveEngine() {
 // the interpreter's form is returned either way (tail calls name it).
 func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Program, error) {
 	c.resolveEngine()
+	budget := c.opts.Budget
+	if budget == 0 {
+		budget = DefaultBudget
+		if p.verified {
+			budget = interp.Unbounded
+		}
+	}
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: c.opts.Budget, Helpers: env.Helpers, ArrayMaps: inlineArray, CPUHelper: true, Verified: p.verified})
+		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, HashMaps: inlineHash, CPUHelper: true, Verified: p.verified})
 		if err == nil {
 			p.jit = jp
 			return jp.Interp(), nil
 		}
-		code, ierr := interp.New(insns, &interp.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+		code, ierr := interp.New(insns, &interp.Options{Budget: budget, Helpers: env.Helpers})
 		if ierr != nil {
 			return nil, ierr // not a JIT problem: the code is invalid
 		}
@@ -113,7 +121,7 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 		return code, nil
 	}
-	return interp.New(insns, &interp.Options{Budget: c.opts.Budget, Helpers: env.Helpers})
+	return interp.New(insns, &interp.Options{Budget: budget, Helpers: env.Helpers})
 }
 
 // inlineArray describes the array map at a map address for the JIT,
@@ -151,6 +159,28 @@ func inlineArray(addr uint64) (jit.ArrayMap, bool) {
 		},
 		Writable: spec.Flags&maps.FlagRdonlyProg == 0,
 		Name:     spec.Name,
+	}, true
+}
+
+// inlineHash describes the hash map at a map address for the JIT, which
+// then runs bpf_map_lookup_elem on it inline in verified programs.
+func inlineHash(addr uint64) (jit.HashMap, bool) {
+	mp, ok := env.MapAt(addr)
+	if !ok {
+		return jit.HashMap{}, false
+	}
+	nh, ok := mp.(maps.NativeHash)
+	if !ok {
+		return jit.HashMap{}, false
+	}
+	l, ok := nh.Layout()
+	if !ok {
+		return jit.HashMap{}, false
+	}
+	return jit.HashMap{
+		HashMap: amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
+			ValueOffset: l.ValueOffset, CPUStride: l.CPUStride},
+		Arena: l.Arena, Writable: l.Writable, Name: l.Name,
 	}, true
 }
 

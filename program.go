@@ -350,3 +350,18 @@ func alignedCopy(b []byte) []byte {
 	copy(out, b)
 	return out
 }
+
+// MachineCode is the program as the JIT compiled it for this collection:
+// the instructions it translated (map and data addresses resolved), the
+// x86-64 code, where each instruction's code starts in it (-1 for the
+// second slot of a 64-bit immediate load; the last entry is the end of
+// the body: stubs come before the first instruction's code, out-of-line
+// paths after the body). ok is false when the interpreter runs the
+// program.
+func (p *Program) MachineCode() (insns asm.Instructions, code []byte, offsets []int, ok bool) {
+	if p.jit == nil {
+		return nil, nil, nil, false
+	}
+	code, offsets = p.jit.Code()
+	return p.jit.Instructions(), code, offsets, true
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cilium/ebpf"
 
+	"github.com/gbpf/gbpf"
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/gbpf/gbpf/internal/loader"
@@ -35,6 +36,16 @@ func disasmObject(w io.Writer, path string, b []byte, prog string, syn asm.Synta
 			progs = append(progs, spec.Programs[name])
 		}
 	}
+	var coll *gbpf.Collection
+	if withJIT {
+		// The code a loaded collection runs, where the object loads (maps
+		// resolved, the verifier's proofs used); otherwise a listing
+		// compiled with placeholder addresses and every check.
+		if c, err := gbpf.NewCollectionWithOptions(spec, gbpf.CollectionOptions{Engine: gbpf.EngineJIT}); err == nil {
+			defer c.Close()
+			coll = c
+		}
+	}
 	for i, ps := range progs {
 		lp, err := loader.ConvertProgram(ps)
 		if err != nil {
@@ -45,6 +56,13 @@ func disasmObject(w io.Writer, path string, b []byte, prog string, syn asm.Synta
 				fmt.Fprintln(w)
 			}
 			fmt.Fprintf(w, "; program %s (section %s, %s)\n", ps.Name, ps.SectionName, typeName(ps.Type))
+		}
+		if withJIT && coll != nil {
+			if insns, code, offsets, ok := coll.Programs[ps.Name].MachineCode(); ok {
+				fmt.Fprintf(w, "; as loading compiles it (verified, maps and data at this run's addresses)\n")
+				writeJITCode(w, insns, code, offsets, syn, func(pc int) []string { return sourceComments(lp, pc) })
+				continue
+			}
 		}
 		if withJIT {
 			insns, err := jitInsns(lp)

@@ -54,9 +54,17 @@ func writeJITListing(w io.Writer, insns asm.Instructions, syn asm.Syntax, safe [
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "; %d instructions, %d bytes of x86-64 code\n", len(insns), len(c.Code))
+	writeJITCode(w, insns, c.Code, c.PCOffsets, syn, source)
+	return nil
+}
+
+// writeJITCode lists code, compiled from insns with offsets[pc] where
+// slot pc's code starts: the stubs before the first instruction, each
+// instruction with its code, then the out-of-line paths.
+func writeJITCode(w io.Writer, insns asm.Instructions, code []byte, offsets []int, syn asm.Syntax, source func(pc int) []string) {
+	fmt.Fprintf(w, "; %d instructions, %d bytes of x86-64 code\n", len(insns), len(code))
 	fmt.Fprintf(w, "; entry stub, exit stub and finish stub:\n")
-	writeX86(w, c.Code, 0, c.Start)
+	writeX86(w, code, 0, offsets[0])
 	for pc := 0; pc < len(insns); {
 		if source != nil {
 			for _, line := range source(pc) {
@@ -69,21 +77,20 @@ func writeJITListing(w io.Writer, insns asm.Instructions, syn asm.Syntax, safe [
 		}
 		fmt.Fprintf(w, "%-44s ; %d\n", text, pc)
 		next := pc + width
-		end := c.PCOffsets[len(insns)]
+		end := offsets[len(insns)]
 		for n := next; n < len(insns); n++ {
-			if c.PCOffsets[n] >= 0 {
-				end = c.PCOffsets[n]
+			if offsets[n] >= 0 {
+				end = offsets[n]
 				break
 			}
 		}
-		writeX86(w, c.Code, c.PCOffsets[pc], end)
+		writeX86(w, code, offsets[pc], end)
 		pc = next
 	}
-	if end := c.PCOffsets[len(insns)]; end < len(c.Code) {
+	if end := offsets[len(insns)]; end < len(code) {
 		fmt.Fprintf(w, "; out-of-line paths (exits to Go):\n")
-		writeX86(w, c.Code, end, len(c.Code))
+		writeX86(w, code, end, len(code))
 	}
-	return nil
 }
 
 // writeX86 decodes code[from:to] and prints it, one instruction a line.

@@ -14,10 +14,14 @@ import (
 
 // Limits of a run, as in the kernel.
 const (
-	StackSize       = 512       // bytes of stack per frame
-	MaxFrames       = 8         // bpf-to-bpf call depth, including the entry frame
-	DefaultBudget   = 1_000_000 // executed instructions per run
-	MaxTailCalls    = 33        // tail calls per run (the kernel's MAX_TAIL_CALL_CNT)
+	StackSize     = 512       // bytes of stack per frame
+	MaxFrames     = 8         // bpf-to-bpf call depth, including the entry frame
+	DefaultBudget = 1_000_000 // executed instructions per run
+	// Unbounded as a budget lets a run execute any number of
+	// instructions: for programs a verifier proved to end, as the kernel
+	// runs them.
+	Unbounded       = ^uint64(0)
+	MaxTailCalls    = 33 // tail calls per run (the kernel's MAX_TAIL_CALL_CNT)
 	stackAreaSize   = StackSize * MaxFrames
 	calleeSavedRegs = 4 // r6 to r9
 )

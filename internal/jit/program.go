@@ -17,7 +17,9 @@ import (
 // Options configure a Program, as interp.Options do, plus what the
 // verifier proved.
 type Options struct {
-	Budget  uint64                  // executed instructions per run; 0: interp.DefaultBudget
+	// Budget is the most instructions a run executes: 0 means
+	// interp.DefaultBudget, interp.Unbounded compiles no budget charges.
+	Budget  uint64
 	Helpers map[int32]interp.Helper // by id
 	// Safe marks per slot memory accesses a verifier proved in bounds of
 	// plain memory (not the converted context), so their run-time check is
@@ -30,6 +32,10 @@ type Options struct {
 	// ArrayMaps describes the array map at a map address (false for
 	// other maps): bpf_map_lookup_elem on it runs inline.
 	ArrayMaps func(addr uint64) (ArrayMap, bool)
+	// HashMaps describes the hash map at a map address (false for other
+	// maps and maps without an index): bpf_map_lookup_elem on it runs
+	// inline in verified programs.
+	HashMaps func(addr uint64) (HashMap, bool)
 	// CPUHelper says helper 8 (bpf_get_smp_processor_id) returns the
 	// Machine's CPU, so it runs inline.
 	CPUHelper bool
@@ -43,6 +49,15 @@ type ArrayMap struct {
 	// Values returns the values of a CPU (any CPU for ARRAY): MaxEntries
 	// slots of Stride bytes. Runs get them as memory.
 	Values   func(cpu int) []byte
+	Writable bool
+	Name     string
+}
+
+// HashMap is a hash map whose lookups the JIT inlines: the layout of its
+// index, and the arena holding its elements, which runs get as memory.
+type HashMap struct {
+	amd64.HashMap
+	Arena    []byte
 	Writable bool
 	Name     string
 }
@@ -68,6 +83,7 @@ type Program struct {
 	lo, hi              uintptr // the code's address range
 	closed              bool
 	arrays              []ArrayMap // the maps of inlined lookups, by class
+	hashes              []HashMap  // the maps of inlined hash lookups
 }
 
 // machines are shared by all programs: a machine's memory (stacks and
@@ -96,7 +112,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper}
+	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded}
 	if opts.Verified {
 		copts.Safe = provenSafe(insns)
 		for pc, s := range opts.Safe {
@@ -120,6 +136,12 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 				a.CPUStride = uint64(am.MaxEntries) * uint64(am.Stride)
 			}
 			return a, true
+		}
+	}
+	if opts.Verified && opts.HashMaps != nil {
+		copts.HashMap = func(addr uint64) (amd64.HashMap, bool) {
+			hm, ok := opts.HashMaps(addr)
+			return hm.HashMap, ok
 		}
 	}
 	comp, err := amd64.Compile(insns, copts)
@@ -146,6 +168,10 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	for _, addr := range comp.Arrays {
 		am, _ := opts.ArrayMaps(addr)
 		p.arrays = append(p.arrays, am)
+	}
+	for _, addr := range comp.Hashes {
+		hm, _ := opts.HashMaps(addr)
+		p.hashes = append(p.hashes, hm)
 	}
 	view.Attach(p)
 	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)
@@ -210,3 +236,6 @@ func (p *Program) Release(m *Machine) {
 	m.release()
 	machines.Put(m)
 }
+
+// Instructions are the instructions p was compiled from.
+func (p *Program) Instructions() asm.Instructions { return p.insns }

@@ -23,6 +23,13 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 			m.arrays = append(m.arrays, m.AddRegion(v, am.Writable, am.Name))
 		}
 	}
+	if !m.hashes {
+		// So are the elements of inlined hash lookups' maps.
+		for _, hm := range m.prog.hashes {
+			m.AddRegion(hm.Arena, hm.Writable, hm.Name)
+		}
+		m.hashes = true
+	}
 	c.CPU = uint64(m.CPU)
 	c.MinFP = addrOf(m.stack) + 2*interp.StackSize
 	c.Regs = [11]uint64{1: r1, 2: r2, 10: addrOf(m.stack) + stackAreaSize}
@@ -167,6 +174,9 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 				m.ctxFields = true
 				m.refillCtx()
 			}
+		}
+		for _, hm := range t.hashes {
+			m.View().AddRegion(hm.Arena, hm.Writable, hm.Name)
 		}
 		// The target's inlined arrays: its memory too, and its classes.
 		for k, am := range t.arrays {

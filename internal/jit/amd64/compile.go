@@ -42,6 +42,13 @@ type Options struct {
 	// InlineCPU says helper 8 (bpf_get_smp_processor_id) returns
 	// Context.CPU: it runs inline.
 	InlineCPU bool
+	// HashMap, when set, describes the hash map at a map address, for
+	// bpf_map_lookup_elem calls to inline. Only for verified programs:
+	// the inline lookup reads the key without a check.
+	HashMap func(addr uint64) (HashMap, bool)
+	// NoBudget leaves out the budget charges: runs are not bounded
+	// (for programs a verifier proved to end).
+	NoBudget bool
 }
 
 // ArrayMap is an array map whose lookups run inline: the value of key i
@@ -81,6 +88,9 @@ type Compiled struct {
 	// Arrays are the map addresses of the inlined array lookups' maps,
 	// ClassArray0+i for Arrays[i]: their values must be the run's memory.
 	Arrays []uint64
+	// Hashes are the map addresses of the inlined hash lookups' maps:
+	// their elements must be the run's memory.
+	Hashes []uint64
 	// R10Fixed says the program never writes r10: its bpf-to-bpf calls
 	// track the depth in r10 alone (Context.Depth and MaxDepth stay
 	// unchanged), and MaxDepth bounds the depth its calls reach.
@@ -121,6 +131,8 @@ type compiler struct {
 	inline  map[int]int     // lookup calls run inline, by slot: their map's index in arrays
 	arrays  []uint64        // the maps of inlined lookups
 	arrayAt []ArrayMap
+	hashAt  map[int]HashMap // hash lookups run inline, by slot
+	hashes  []uint64
 }
 
 // Compile translates a validated program. It reports instructions it
@@ -159,7 +171,9 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 			if t, ok := c.absorb[c.blockLast(pc)]; ok {
 				n += c.leaders[t]
 			}
-			c.chargeBudget(pc, n)
+			if !c.opts.NoBudget {
+				c.chargeBudget(pc, n)
+			}
 			c.postOff[pc] = c.a.Len()
 		}
 		if c.insn(pc) {
@@ -178,7 +192,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 			c.a.Patch(f.at, c.pcOff[f.target])
 		}
 	}
-	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays,
+	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays, Hashes: c.hashes,
 		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns), Checks: c.checks}
 	for slot, used := range c.ctxUsed {
 		if used {
@@ -443,7 +457,7 @@ func maxCallDepth(insns asm.Instructions) int {
 // that run inline: r1 is set to the map by a 64-bit immediate load in
 // the same block.
 func (c *compiler) findInlineLookups() {
-	if c.opts.ArrayMap == nil {
+	if c.opts.ArrayMap == nil && c.opts.HashMap == nil {
 		return
 	}
 	index := map[uint64]int{}
@@ -453,6 +467,21 @@ func (c *compiler) findInlineLookups() {
 		}
 		addr, ok := c.constR1(pc)
 		if !ok {
+			continue
+		}
+		if c.opts.HashMap != nil {
+			if hm, ok := c.opts.HashMap(addr); ok && hm.KeySize > 0 && hm.KeySize <= MaxInlineKey && hm.Mask < 1<<31 && hm.Seed < 1<<31 {
+				if c.hashAt == nil {
+					c.hashAt = map[int]HashMap{}
+				}
+				c.hashAt[pc] = hm
+				if !slices.Contains(c.hashes, addr) {
+					c.hashes = append(c.hashes, addr)
+				}
+				continue
+			}
+		}
+		if c.opts.ArrayMap == nil {
 			continue
 		}
 		k, seen := index[addr]

@@ -37,6 +37,10 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 				c.inlineLookup(pc, c.arrayAt[k])
 				return
 			}
+			if hm, ok := c.hashAt[pc]; ok {
+				c.inlineHashLookup(hm)
+				return
+			}
 			if ins.Imm == helperCPU && c.opts.InlineCPU {
 				c.a.Load(W64, RAX, mem(ctxReg, offCPU))
 				return

@@ -1,0 +1,116 @@
+package amd64
+
+// HashMap is a hash map whose lookups run inline: the layout of its index
+// (internal/maps.HashLayout), walked by the generated code as the helper
+// walks it: hash the key, pick the bucket, follow the chain comparing
+// hashes and keys.
+type HashMap struct {
+	Buckets     uint64 // address of the bucket array
+	Mask        uint32 // bucket = hash & Mask (below 2^31)
+	Seed        uint32 // below 2^31
+	KeySize     uint32 // at most MaxInlineKey
+	ValueOffset uint32 // from an element to its value
+	CPUStride   uint32 // per-CPU maps: bytes between CPUs' values
+}
+
+// The element layout and hash of internal/maps' index.
+const (
+	hashElemHash = 8
+	hashElemKey  = 16
+	hashMult     = 0x9e3779b97f4a7c15
+	// MaxInlineKey bounds the keys whose lookups are inlined: the code
+	// grows with the key.
+	MaxInlineKey = 64
+)
+
+// inlineHashLookup is bpf_map_lookup_elem on a hash map, for a program
+// the verifier proved passes a readable key of the map's key size in r2:
+// r0 = the value's address, or 0. It clobbers r1 to r5, as the call does.
+func (c *compiler) inlineHashLookup(hm HashMap) {
+	const (
+		key = RSI // r2
+		h   = tmp2
+		w   = tmp
+	)
+	n := int(hm.KeySize)
+	// h = (h ^ word) * hashMult per 8-byte word, then the high half
+	// folded into the low (maps.HashKey).
+	c.a.MovImm(RAX, hashMult)
+	c.a.MovImm(h, uint64(hm.Seed))
+	for off := 0; off < n; off += 8 {
+		c.keyWord(w, key, off, min(8, n-off))
+		c.a.ALU(XOR, W64, h, w)
+		c.a.Imul(W64, h, RAX)
+	}
+	c.a.Mov(W64, w, h)
+	c.a.ShiftImm(SHR, W64, w, 32)
+	c.a.ALU(XOR, W32, h, w)
+	c.a.Mov(W32, RDX, h)
+	c.a.ALUImm(AND, W32, RDX, int32(hm.Mask))
+	c.a.MovImm(RCX, hm.Buckets)
+	c.a.Load(W64, RAX, Mem{Base: RCX, Index: RDX, Scale: 8})
+
+	loop := c.a.Len()
+	c.a.Test(W64, RAX, RAX)
+	miss := c.a.Jcc(CondE) // r0 = 0
+	c.a.ALULoad(CMP, W32, h, At(RAX, hashElemHash))
+	next := []int{c.a.Jcc(CondNE)}
+	for off := 0; off < n; off += 8 {
+		c.keyWord(w, key, off, min(8, n-off))
+		c.a.ALULoad(CMP, W64, w, At(RAX, int32(hashElemKey+off)))
+		next = append(next, c.a.Jcc(CondNE))
+	}
+	c.a.ALUImm(ADD, W64, RAX, int32(hm.ValueOffset))
+	if hm.CPUStride != 0 {
+		c.a.Load(W64, w, mem(ctxReg, offCPU))
+		c.a.ImulImm(W64, w, w, int32(hm.CPUStride))
+		c.a.ALU(ADD, W64, RAX, w)
+	}
+	done := c.a.Jmp()
+	for _, j := range next {
+		c.a.Patch(j, c.a.Len())
+	}
+	c.a.Load(W64, RAX, At(RAX, 0)) // the next element
+	c.a.Patch(c.a.Jmp(), loop)
+	c.a.Patch(miss, c.a.Len())
+	c.a.Patch(done, c.a.Len())
+}
+
+// keyWord loads the n bytes (1 to 8) at key+off into dst, zero-extended:
+// the key's word as the index hashes and stores it. It reads no byte
+// past the key, and uses RDI (r1) as scratch.
+func (c *compiler) keyWord(dst, key Reg, off, n int) {
+	at := func(d int) Mem { return At(key, int32(off+d)) }
+	switch n {
+	case 8:
+		c.a.Load(W64, dst, at(0))
+		return
+	case 4:
+		c.a.Load(W32, dst, at(0))
+		return
+	case 2:
+		c.a.Load(W16, dst, at(0))
+		return
+	case 1:
+		c.a.Load(W8, dst, at(0))
+		return
+	}
+	// 3, 5, 6, 7: the widest piece first, then the rest above it.
+	done := 0
+	for _, p := range []struct {
+		w     Width
+		bytes int
+	}{{W32, 4}, {W16, 2}, {W8, 1}} {
+		if n-done < p.bytes {
+			continue
+		}
+		if done == 0 {
+			c.a.Load(p.w, dst, at(0))
+		} else {
+			c.a.Load(p.w, RDI, at(done))
+			c.a.ShiftImm(SHL, W64, RDI, uint8(8*done))
+			c.a.ALU(OR, W64, dst, RDI)
+		}
+		done += p.bytes
+	}
+}
