@@ -3,6 +3,7 @@ package maps
 import (
 	"encoding/binary"
 	"sync"
+	"unsafe"
 )
 
 const (
@@ -24,6 +25,7 @@ type lpmNode struct {
 	im        bool
 	data      []byte // the key's data as given, bits past prefixlen included
 	value     []byte
+	slot      int32 // the node's slot in the trie's index
 }
 
 // lpm is LPM_TRIE. Keys are a host-endian u32 prefix length followed by the
@@ -36,6 +38,7 @@ type lpm struct {
 	n         uint32
 	dataSize  int
 	maxPrefix uint32
+	ix        *lpmIndex // nil when the trie has none
 }
 
 var _ interface {
@@ -51,7 +54,9 @@ func newLPM(spec *Spec, cpus int) (*lpm, error) {
 		return nil, errInval
 	}
 	ds := int(spec.KeySize) - 4
-	return &lpm{base: newBase(spec, cpus), dataSize: ds, maxPrefix: uint32(8 * ds)}, nil
+	t := &lpm{base: newBase(spec, cpus), dataSize: ds, maxPrefix: uint32(8 * ds)}
+	t.ix = newLPMIndex(ds, int(spec.ValueSize), spec.MaxEntries)
+	return t, nil
 }
 
 func extractBit(data []byte, i uint32) int {
@@ -145,26 +150,28 @@ func (t *lpm) update(key, value []byte, flags uint64) error {
 	if plen > t.maxPrefix {
 		return errInval
 	}
-	nn := &lpmNode{prefixlen: plen, data: append([]byte(nil), data...), value: alloc(int(t.spec.ValueSize))}
-	copy(nn.value, value)
+	leaf := func(child [2]*lpmNode) *lpmNode {
+		return t.newNode(plen, append([]byte(nil), data...), false, value[:t.spec.ValueSize], child)
+	}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	slot := &t.root
-	var node *lpmNode
+	var parent, node *lpmNode
 	var m uint32
 	for node = *slot; node != nil; node = *slot {
 		m = matchLen(node, plen, data)
 		if node.prefixlen != m || node.prefixlen == plen {
 			break
 		}
+		parent = node
 		slot = &node.child[extractBit(data, node.prefixlen)]
 	}
 	if node == nil {
 		if err := t.checkAdd(flags); err != nil {
 			return err
 		}
-		*slot = nn
+		t.link(parent, slot, leaf([2]*lpmNode{}))
 		return nil
 	}
 	if node.prefixlen == m { // same prefix: replace the node
@@ -175,25 +182,25 @@ func (t *lpm) update(key, value []byte, flags uint64) error {
 		} else if err := t.checkAdd(flags); err != nil {
 			return err
 		}
-		nn.child = node.child
-		*slot = nn
+		t.link(parent, slot, leaf(node.child))
+		t.freeNode(node)
 		return nil
 	}
 	if err := t.checkAdd(flags); err != nil {
 		return err
 	}
 	if m == plen { // the new prefix is an ancestor of node
-		nn.child[extractBit(node.data, m)] = node
-		*slot = nn
+		var child [2]*lpmNode
+		child[extractBit(node.data, m)] = node
+		t.link(parent, slot, leaf(child))
 		return nil
 	}
-	im := &lpmNode{prefixlen: m, im: true, data: node.data}
+	nn := leaf([2]*lpmNode{})
+	child := [2]*lpmNode{nn, node}
 	if extractBit(data, m) == 1 {
-		im.child = [2]*lpmNode{node, nn}
-	} else {
-		im.child = [2]*lpmNode{nn, node}
+		child = [2]*lpmNode{node, nn}
 	}
-	*slot = im
+	t.link(parent, slot, t.newNode(m, node.data, true, nil, child))
 	return nil
 }
 
@@ -210,14 +217,14 @@ func (t *lpm) del(key []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	trim, trim2 := &t.root, &t.root
-	var parent, node *lpmNode
+	var grand, parent, node *lpmNode
 	var m uint32
 	for node = *trim; node != nil; node = *trim {
 		m = matchLen(node, plen, data)
 		if node.prefixlen != m || node.prefixlen == plen {
 			break
 		}
-		parent = node
+		grand, parent = parent, node
 		trim2 = trim
 		trim = &node.child[extractBit(data, node.prefixlen)]
 	}
@@ -225,29 +232,62 @@ func (t *lpm) del(key []byte) error {
 		return errNoEnt
 	}
 	t.n--
+	defer t.freeNode(node)
 	if node.child[0] != nil && node.child[1] != nil {
 		// Replace rather than flag in place: a concurrent reader holding the
 		// node must not see it change.
-		*trim = &lpmNode{prefixlen: node.prefixlen, im: true, data: node.data, child: node.child}
+		t.link(parent, trim, t.newNode(node.prefixlen, node.data, true, nil, node.child))
 		return nil
 	}
 	if parent != nil && parent.im && node.child[0] == nil && node.child[1] == nil {
+		sibling := parent.child[0]
 		if node == parent.child[0] {
-			*trim2 = parent.child[1]
-		} else {
-			*trim2 = parent.child[0]
+			sibling = parent.child[1]
 		}
+		t.link(grand, trim2, sibling)
+		t.freeNode(parent)
 		return nil
 	}
 	switch {
 	case node.child[0] != nil:
-		*trim = node.child[0]
+		t.link(parent, trim, node.child[0])
 	case node.child[1] != nil:
-		*trim = node.child[1]
+		t.link(parent, trim, node.child[1])
 	default:
-		*trim = nil
+		t.link(parent, trim, nil)
 	}
 	return nil
+}
+
+// newNode makes a node, in the index when the trie has one. Its children
+// must be nodes of the trie already.
+func (t *lpm) newNode(plen uint32, data []byte, im bool, value []byte, child [2]*lpmNode) *lpmNode {
+	n := &lpmNode{prefixlen: plen, im: im, data: data, child: child, slot: -1}
+	if t.ix != nil {
+		n.slot, n.value = t.ix.add(n)
+	} else if !im {
+		n.value = alloc(int(t.spec.ValueSize))
+	}
+	copy(n.value, value)
+	return n
+}
+
+// link stores n where slot (the root, or a child of parent) points.
+func (t *lpm) link(parent *lpmNode, slot **lpmNode, n *lpmNode) {
+	*slot = n
+	if t.ix != nil {
+		side := 0
+		if parent != nil && slot == &parent.child[1] {
+			side = 1
+		}
+		t.ix.link(parent, side, n)
+	}
+}
+
+func (t *lpm) freeNode(n *lpmNode) {
+	if t.ix != nil {
+		t.ix.release(n.slot)
+	}
 }
 
 // nextKey is trie_get_next_key: postorder, so more specific prefixes come
@@ -378,4 +418,20 @@ func (t *lpm) LookupAndDelete(key, valueOut []byte) error {
 		return err
 	}
 	return ENOTSUPP
+}
+
+// LPMLayout describes the trie's index for native lookups.
+func (t *lpm) LPMLayout() (LPMLayout, bool) {
+	if t.ix == nil {
+		return LPMLayout{}, false
+	}
+	return LPMLayout{
+		Root:        t.ix.base(),
+		DataSize:    uint32(t.dataSize),
+		MaxPrefix:   t.maxPrefix,
+		ValueOffset: lpmNodeValue,
+		Arena:       unsafe.Slice((*byte)(unsafe.Pointer(&t.ix.arena[0])), len(t.ix.arena)*8),
+		Writable:    t.spec.Flags&FlagRdonlyProg == 0,
+		Name:        t.spec.Name,
+	}, true
 }

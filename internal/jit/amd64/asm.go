@@ -74,6 +74,7 @@ type ALUOp uint8
 const (
 	ADD ALUOp = 0
 	OR  ALUOp = 1
+	SBB ALUOp = 3
 	AND ALUOp = 4
 	SUB ALUOp = 5
 	XOR ALUOp = 6
@@ -354,6 +355,16 @@ func (a *Asm) Bswap(w Width, r Reg) {
 	a.rex(w == W64, 0, 0, r, false)
 	a.byte1(0x0f, 0xc8+byte(r&7))
 }
+
+// Bsr emits bsr dst, src: the index of src's highest set bit; ZF is set
+// (and dst undefined) when src is 0.
+func (a *Asm) Bsr(w Width, dst, src Reg) { a.opRR(w, []byte{0x0f, 0xbd}, dst, src) }
+
+// Bt emits bt r, bit: CF = bit (bit mod the width) of r.
+func (a *Asm) Bt(w Width, r, bit Reg) { a.opRR(w, []byte{0x0f, 0xa3}, bit, r) }
+
+// Cmov emits cmovcc dst, src.
+func (a *Asm) Cmov(c Cond, w Width, dst, src Reg) { a.opRR(w, []byte{0x0f, 0x40 | byte(c)}, dst, src) }
 
 // Movzx emits movzx dst32, src8/src16 (w is the source width).
 func (a *Asm) Movzx(w Width, dst, src Reg) {

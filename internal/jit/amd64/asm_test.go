@@ -38,6 +38,11 @@ func TestEncodeGolden(t *testing.T) {
 		{func(a *Asm) { a.Idiv(W32, RCX) }, "f7f9"},
 		{func(a *Asm) { a.Load(W8, RAX, Mem{Base: RDI, Index: R13, Scale: 4, Disp: 0x100}) }, "420fb684af00010000"},
 		{func(a *Asm) { a.StoreImm(W64, At(RBP, -16), -1) }, "48c745f0ffffffff"},
+		{func(a *Asm) { a.Bsr(W64, R10, R10) }, "4d0fbdd2"},
+		{func(a *Asm) { a.Bt(W64, RDX, R10) }, "4c0fa3d2"},
+		{func(a *Asm) { a.Cmov(CondA, W32, RDI, R11) }, "410f47fb"},
+		{func(a *Asm) { a.ALU(SBB, W64, R10, R10) }, "4d19d2"},
+		{func(a *Asm) { a.Load(W64, RAX, Mem{Base: RAX, Index: R10, Scale: 1}) }, "4a8b0410"},
 	}
 	for _, c := range cases {
 		var a Asm

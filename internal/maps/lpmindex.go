@@ -1,0 +1,128 @@
+package maps
+
+import (
+	"encoding/binary"
+	"sync/atomic"
+	"unsafe"
+)
+
+// An LPM trie with at most 8 bytes of data (IPv4 addresses, say) mirrors
+// its nodes in an arena native code can walk: the same trie, with each
+// node's data as one big-endian word, so the longest-prefix match is an
+// xor and a bit scan. Nodes are written whole before the one store that
+// links them, as the trie itself is changed (a new node replaces a
+// changed one), so lock-free readers see a consistent trie. Freed slots
+// are reused oldest first, so a reader still on a node rarely sees it
+// change.
+//
+// Slot 0 holds the root's address in its first word; a node is:
+//
+//	[0, 16)   addresses of child 0 and child 1, 0 for none
+//	[16, 20)  prefix length
+//	[20, 24)  1 for an intermediate node (no value), else 0
+//	[24, 32)  the data, big-endian, left-aligned, zero-padded
+//	[32, ...) the value
+type lpmIndex struct {
+	arena    []uint64
+	nodeSize int
+	free     []int32
+	used     int32
+}
+
+const (
+	lpmNodePrefix = 16
+	lpmNodeIm     = 20
+	lpmNodeData   = 24
+	lpmNodeValue  = 32
+	// LPMMaxNativeData bounds the data size of tries with an index.
+	LPMMaxNativeData = 8
+)
+
+// LPMLayout is what native code needs to look up keys of an LPM trie.
+type LPMLayout struct {
+	Root        uint64 // address of the word holding the root node's address
+	DataSize    uint32 // bytes of data after the key's prefix length
+	MaxPrefix   uint32
+	ValueOffset uint32 // from a node to its value
+	Arena       []byte // every node: the memory lookups return pointers into
+	Writable    bool
+	Name        string
+}
+
+// NativeLPM is implemented by LPM tries whose lookups native code can do
+// itself (Layout's false: this trie has no index).
+type NativeLPM interface {
+	LPMLayout() (LPMLayout, bool)
+}
+
+func newLPMIndex(dataSize, valueSize int, maxEntries uint32) *lpmIndex {
+	if dataSize > LPMMaxNativeData {
+		return nil
+	}
+	// Every prefix a node, an intermediate node per branching, and one
+	// spare for an update that replaces a node.
+	slots := 2*uint64(maxEntries) + 2
+	nodeSize := uint64(lpmNodeValue + roundUp8(uint32(valueSize)))
+	if slots*nodeSize > maxIndexBytes {
+		return nil
+	}
+	return &lpmIndex{arena: make([]uint64, slots*nodeSize/8), nodeSize: int(nodeSize), used: 1}
+}
+
+func (x *lpmIndex) base() uint64 { return uint64(uintptr(unsafe.Pointer(&x.arena[0]))) }
+
+func (x *lpmIndex) addr(slot int32) uint64 {
+	return x.base() + uint64(slot)*uint64(x.nodeSize)
+}
+
+func (x *lpmIndex) node(slot int32) []byte {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&x.arena[0])), len(x.arena)*8)
+	off := int(slot) * x.nodeSize
+	return b[off : off+x.nodeSize : off+x.nodeSize]
+}
+
+// add writes n into a free slot (children included) and returns the slot
+// and the value's bytes there.
+func (x *lpmIndex) add(n *lpmNode) (int32, []byte) {
+	var slot int32
+	if len(x.free) > 0 {
+		slot = x.free[0]
+		x.free = x.free[1:]
+	} else {
+		slot = x.used
+		x.used++
+	}
+	b := x.node(slot)
+	clear(b)
+	for i, c := range n.child {
+		if c != nil {
+			binary.LittleEndian.PutUint64(b[8*i:], x.addr(c.slot))
+		}
+	}
+	binary.LittleEndian.PutUint32(b[lpmNodePrefix:], n.prefixlen)
+	if n.im {
+		binary.LittleEndian.PutUint32(b[lpmNodeIm:], 1)
+	}
+	var w [8]byte
+	copy(w[:], n.data)
+	binary.LittleEndian.PutUint64(b[lpmNodeData:], binary.BigEndian.Uint64(w[:]))
+	if n.im {
+		return slot, nil
+	}
+	return slot, b[lpmNodeValue:]
+}
+
+// link stores n's address in parent's child word side, or the root word.
+func (x *lpmIndex) link(parent *lpmNode, side int, n *lpmNode) {
+	word := &x.arena[0]
+	if parent != nil {
+		word = &x.arena[(int(parent.slot)*x.nodeSize+8*side)/8]
+	}
+	var a uint64
+	if n != nil {
+		a = x.addr(n.slot)
+	}
+	atomic.StoreUint64(word, a)
+}
+
+func (x *lpmIndex) release(slot int32) { x.free = append(x.free, slot) }
