@@ -107,7 +107,7 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 	}
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, HashMaps: inlineHash, CPUHelper: true, Verified: p.verified})
+		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, Verified: p.verified})
 		if err == nil {
 			p.jit = jp
 			return jp.Interp(), nil
@@ -162,26 +162,32 @@ func inlineArray(addr uint64) (jit.ArrayMap, bool) {
 	}, true
 }
 
-// inlineHash describes the hash map at a map address for the JIT, which
-// then runs bpf_map_lookup_elem on it inline in verified programs.
-func inlineHash(addr uint64) (jit.HashMap, bool) {
+// inlineIndexed describes the hash map or LPM trie at a map address for
+// the JIT, which then runs bpf_map_lookup_elem on it inline in verified
+// programs.
+func inlineIndexed(addr uint64) (jit.IndexedMap, bool) {
 	mp, ok := env.MapAt(addr)
 	if !ok {
-		return jit.HashMap{}, false
+		return jit.IndexedMap{}, false
 	}
-	nh, ok := mp.(maps.NativeHash)
-	if !ok {
-		return jit.HashMap{}, false
+	if nh, ok := mp.(maps.NativeHash); ok {
+		if l, ok := nh.Layout(); ok {
+			return jit.IndexedMap{
+				Hash: &amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
+					ValueOffset: l.ValueOffset, CPUStride: l.CPUStride},
+				Arena: l.Arena, Writable: l.Writable, Name: l.Name,
+			}, true
+		}
 	}
-	l, ok := nh.Layout()
-	if !ok {
-		return jit.HashMap{}, false
+	if nl, ok := mp.(maps.NativeLPM); ok {
+		if l, ok := nl.LPMLayout(); ok {
+			return jit.IndexedMap{
+				LPM:   &amd64.LPMMap{Root: l.Root, DataSize: l.DataSize, MaxPrefix: l.MaxPrefix, ValueOffset: l.ValueOffset},
+				Arena: l.Arena, Writable: l.Writable, Name: l.Name,
+			}, true
+		}
 	}
-	return jit.HashMap{
-		HashMap: amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
-			ValueOffset: l.ValueOffset, CPUStride: l.CPUStride},
-		Arena: l.Arena, Writable: l.Writable, Name: l.Name,
-	}, true
+	return jit.IndexedMap{}, false
 }
 
 // machine is one run's machine, of either engine.

@@ -29,9 +29,9 @@ func TestInlineHashLookup(t *testing.T) {
 				if !ok {
 					t.Fatal("no index")
 				}
-				hm := HashMap{HashMap: amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
+				hm := IndexedMap{Hash: &amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
 					ValueOffset: l.ValueOffset, CPUStride: l.CPUStride}, Arena: l.Arena, Writable: true, Name: "h"}
-				opts := &Options{Verified: true, HashMaps: func(addr uint64) (HashMap, bool) { return hm, addr == mapAddr }}
+				opts := &Options{Verified: true, IndexedMaps: func(addr uint64) (IndexedMap, bool) { return hm, addr == mapAddr }}
 				r := rand.New(rand.NewPCG(2, uint64(keySize)))
 				var keys [][]byte
 				for i := range 48 {
@@ -60,7 +60,7 @@ func TestInlineHashLookup(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if len(p.comp.Hashes) != 1 {
+					if len(p.comp.Indexed) != 1 {
 						t.Fatal("the lookup was not inlined")
 					}
 					for cpu := range 2 {
@@ -86,5 +86,90 @@ func TestInlineHashLookup(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestInlineLPMLookup looks keys up in LPM tries of every data size the
+// inline lookup takes and checks it finds what the trie's own lookup
+// finds.
+func TestInlineLPMLookup(t *testing.T) {
+	const mapAddr = 0x2000
+	for dataSize := 1; dataSize <= 8; dataSize++ {
+		t.Run(fmt.Sprint(dataSize), func(t *testing.T) {
+			mp, err := maps.New(&maps.Spec{Type: maps.LPMTrie, KeySize: uint32(4 + dataSize), ValueSize: 8, MaxEntries: 64, Flags: maps.FlagNoPrealloc}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, ok := mp.(maps.NativeLPM).LPMLayout()
+			if !ok {
+				t.Fatal("no index")
+			}
+			im := IndexedMap{LPM: &amd64.LPMMap{Root: l.Root, DataSize: l.DataSize, MaxPrefix: l.MaxPrefix, ValueOffset: l.ValueOffset},
+				Arena: l.Arena, Writable: true, Name: "routes"}
+			opts := &Options{Verified: true, IndexedMaps: func(addr uint64) (IndexedMap, bool) { return im, addr == mapAddr }}
+			r := rand.New(rand.NewPCG(4, uint64(dataSize)))
+			key := func(plen int) []byte {
+				k := binary.NativeEndian.AppendUint32(nil, uint32(plen))
+				for range dataSize {
+					k = append(k, byte(r.IntN(4))<<6|byte(r.IntN(2)))
+				}
+				return k
+			}
+			var routes [][]byte
+			for i := range 40 {
+				k := key(4*dataSize + r.IntN(4*dataSize+1)) // long prefixes: some keys match none
+				routes = append(routes, k)
+				if err := mp.Update(k, binary.LittleEndian.AppendUint64(nil, uint64(i+1)), maps.UpdateAny); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hits := 0
+			for i := range 60 {
+				plen := 8 * dataSize // a full address, as lookups mostly are
+				if i%5 == 0 {
+					plen = r.IntN(8*dataSize + 2) // one past the longest: no match
+				}
+				k := key(plen)
+				if i%2 == 1 {
+					// A route's address with one bit flipped: inside its
+					// prefix or past it.
+					copy(k[4:], routes[r.IntN(len(routes))][4:])
+					if i%4 == 1 {
+						bit := r.IntN(8 * dataSize)
+						k[4+bit/8] ^= 0x80 >> (bit % 8)
+					}
+				}
+				var src strings.Builder
+				for j, b := range k {
+					fmt.Fprintf(&src, "*(u8 *)(r10 - %d) = %d\n", len(k)-j, b)
+				}
+				fmt.Fprintf(&src, "r1 = %d ll\nr2 = r10\nr2 += -%d\ncall 1\nif r0 == 0 goto +2\nr0 = *(u64 *)(r0 + 0)\nexit\nr0 = -1\nexit\n", mapAddr, len(k))
+				p, err := New(llvm(t, src.String()), opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.comp.Indexed) != 1 {
+					t.Fatal("the lookup was not inlined")
+				}
+				got, err := p.Run(nil)
+				p.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := ^uint64(0)
+				if v := mp.(maps.Values).ProgLookup(k, 0); v != nil {
+					want = binary.LittleEndian.Uint64(v)
+				}
+				if got != want {
+					t.Errorf("key %x: inline lookup gives %d, the trie %d", k, int64(got), int64(want))
+				}
+				if want != ^uint64(0) {
+					hits++
+				}
+			}
+			if hits < 10 || hits > 55 {
+				t.Errorf("%d of 60 keys match: the keys do not test both matches and misses", hits)
+			}
+		})
 	}
 }

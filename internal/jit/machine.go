@@ -59,7 +59,7 @@ type Machine struct {
 	ctxClass  [amd64.CtxClasses]int // the fixed region each ClassCtx0+i is set to (-1: filler, -2: not set)
 	stale     bool                  // regions or context changed: tables to rebuild before running
 	arrays    []uint64              // where each inlined array's values start (ClassArray0+i), once added as regions
-	hashes    bool                  // the arenas of inlined hash lookups are regions
+	indexed   bool                  // the arenas of inlined hash and LPM lookups are regions
 }
 
 type fixedRegion struct {
@@ -97,7 +97,7 @@ func (m *Machine) reset(p *Program) {
 	m.running = false
 	m.stale = true
 	m.arrays = m.arrays[:0]
-	m.hashes = false
+	m.indexed = false
 }
 
 func (m *Machine) release() {

@@ -32,10 +32,10 @@ type Options struct {
 	// ArrayMaps describes the array map at a map address (false for
 	// other maps): bpf_map_lookup_elem on it runs inline.
 	ArrayMaps func(addr uint64) (ArrayMap, bool)
-	// HashMaps describes the hash map at a map address (false for other
-	// maps and maps without an index): bpf_map_lookup_elem on it runs
-	// inline in verified programs.
-	HashMaps func(addr uint64) (HashMap, bool)
+	// IndexedMaps describes the hash map or LPM trie at a map address
+	// (false for other maps and maps without an index):
+	// bpf_map_lookup_elem on it runs inline in verified programs.
+	IndexedMaps func(addr uint64) (IndexedMap, bool)
 	// CPUHelper says helper 8 (bpf_get_smp_processor_id) returns the
 	// Machine's CPU, so it runs inline.
 	CPUHelper bool
@@ -53,10 +53,12 @@ type ArrayMap struct {
 	Name     string
 }
 
-// HashMap is a hash map whose lookups the JIT inlines: the layout of its
-// index, and the arena holding its elements, which runs get as memory.
-type HashMap struct {
-	amd64.HashMap
+// IndexedMap is a hash map or LPM trie whose lookups the JIT inlines: the
+// layout of its index (one of Hash and LPM), and the arena holding its
+// elements, which runs get as memory.
+type IndexedMap struct {
+	Hash     *amd64.HashMap
+	LPM      *amd64.LPMMap
 	Arena    []byte
 	Writable bool
 	Name     string
@@ -83,7 +85,7 @@ type Program struct {
 	lo, hi              uintptr // the code's address range
 	closed              bool
 	arrays              []ArrayMap // the maps of inlined lookups, by class
-	hashes              []HashMap  // the maps of inlined hash lookups
+	indexed             []IndexedMap // the maps of inlined hash and LPM lookups
 }
 
 // machines are shared by all programs: a machine's memory (stacks and
@@ -138,10 +140,20 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 			return a, true
 		}
 	}
-	if opts.Verified && opts.HashMaps != nil {
+	if opts.Verified && opts.IndexedMaps != nil {
 		copts.HashMap = func(addr uint64) (amd64.HashMap, bool) {
-			hm, ok := opts.HashMaps(addr)
-			return hm.HashMap, ok
+			im, ok := opts.IndexedMaps(addr)
+			if !ok || im.Hash == nil {
+				return amd64.HashMap{}, false
+			}
+			return *im.Hash, true
+		}
+		copts.LPMMap = func(addr uint64) (amd64.LPMMap, bool) {
+			im, ok := opts.IndexedMaps(addr)
+			if !ok || im.LPM == nil {
+				return amd64.LPMMap{}, false
+			}
+			return *im.LPM, true
 		}
 	}
 	comp, err := amd64.Compile(insns, copts)
@@ -169,9 +181,9 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		am, _ := opts.ArrayMaps(addr)
 		p.arrays = append(p.arrays, am)
 	}
-	for _, addr := range comp.Hashes {
-		hm, _ := opts.HashMaps(addr)
-		p.hashes = append(p.hashes, hm)
+	for _, addr := range comp.Indexed {
+		im, _ := opts.IndexedMaps(addr)
+		p.indexed = append(p.indexed, im)
 	}
 	view.Attach(p)
 	runtime.AddCleanup(p, func(c *execmem.Code) { c.Close() }, code)

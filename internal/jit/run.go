@@ -23,12 +23,12 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 			m.arrays = append(m.arrays, m.AddRegion(v, am.Writable, am.Name))
 		}
 	}
-	if !m.hashes {
-		// So are the elements of inlined hash lookups' maps.
-		for _, hm := range m.prog.hashes {
-			m.AddRegion(hm.Arena, hm.Writable, hm.Name)
+	if !m.indexed {
+		// So are the elements of inlined hash and LPM lookups' maps.
+		for _, im := range m.prog.indexed {
+			m.AddRegion(im.Arena, im.Writable, im.Name)
 		}
-		m.hashes = true
+		m.indexed = true
 	}
 	c.CPU = uint64(m.CPU)
 	c.MinFP = addrOf(m.stack) + 2*interp.StackSize
@@ -175,8 +175,8 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 				m.refillCtx()
 			}
 		}
-		for _, hm := range t.hashes {
-			m.View().AddRegion(hm.Arena, hm.Writable, hm.Name)
+		for _, im := range t.indexed {
+			m.View().AddRegion(im.Arena, im.Writable, im.Name)
 		}
 		// The target's inlined arrays: its memory too, and its classes.
 		for k, am := range t.arrays {

@@ -46,6 +46,8 @@ type Options struct {
 	// bpf_map_lookup_elem calls to inline. Only for verified programs:
 	// the inline lookup reads the key without a check.
 	HashMap func(addr uint64) (HashMap, bool)
+	// LPMMap, likewise, describes the LPM trie at a map address.
+	LPMMap func(addr uint64) (LPMMap, bool)
 	// NoBudget leaves out the budget charges: runs are not bounded
 	// (for programs a verifier proved to end).
 	NoBudget bool
@@ -88,9 +90,9 @@ type Compiled struct {
 	// Arrays are the map addresses of the inlined array lookups' maps,
 	// ClassArray0+i for Arrays[i]: their values must be the run's memory.
 	Arrays []uint64
-	// Hashes are the map addresses of the inlined hash lookups' maps:
-	// their elements must be the run's memory.
-	Hashes []uint64
+	// Indexed are the map addresses of the inlined hash and LPM lookups'
+	// maps: their elements must be the run's memory.
+	Indexed []uint64
 	// R10Fixed says the program never writes r10: its bpf-to-bpf calls
 	// track the depth in r10 alone (Context.Depth and MaxDepth stay
 	// unchanged), and MaxDepth bounds the depth its calls reach.
@@ -132,7 +134,8 @@ type compiler struct {
 	arrays  []uint64        // the maps of inlined lookups
 	arrayAt []ArrayMap
 	hashAt  map[int]HashMap // hash lookups run inline, by slot
-	hashes  []uint64
+	lpmAt   map[int]LPMMap  // LPM lookups run inline, by slot
+	indexed []uint64
 }
 
 // Compile translates a validated program. It reports instructions it
@@ -192,7 +195,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 			c.a.Patch(f.at, c.pcOff[f.target])
 		}
 	}
-	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays, Hashes: c.hashes,
+	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays, Indexed: c.indexed,
 		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns), Checks: c.checks}
 	for slot, used := range c.ctxUsed {
 		if used {
@@ -457,8 +460,13 @@ func maxCallDepth(insns asm.Instructions) int {
 // that run inline: r1 is set to the map by a 64-bit immediate load in
 // the same block.
 func (c *compiler) findInlineLookups() {
-	if c.opts.ArrayMap == nil && c.opts.HashMap == nil {
+	if c.opts.ArrayMap == nil && c.opts.HashMap == nil && c.opts.LPMMap == nil {
 		return
+	}
+	addIndexed := func(addr uint64) {
+		if !slices.Contains(c.indexed, addr) {
+			c.indexed = append(c.indexed, addr)
+		}
 	}
 	index := map[uint64]int{}
 	for pc, ins := range c.insns {
@@ -475,9 +483,17 @@ func (c *compiler) findInlineLookups() {
 					c.hashAt = map[int]HashMap{}
 				}
 				c.hashAt[pc] = hm
-				if !slices.Contains(c.hashes, addr) {
-					c.hashes = append(c.hashes, addr)
+				addIndexed(addr)
+				continue
+			}
+		}
+		if c.opts.LPMMap != nil {
+			if lm, ok := c.opts.LPMMap(addr); ok && lm.DataSize > 0 && lm.DataSize <= 8 && lm.MaxPrefix == 8*lm.DataSize {
+				if c.lpmAt == nil {
+					c.lpmAt = map[int]LPMMap{}
 				}
+				c.lpmAt[pc] = lm
+				addIndexed(addr)
 				continue
 			}
 		}

@@ -114,3 +114,88 @@ func (c *compiler) keyWord(dst, key Reg, off, n int) {
 		done += p.bytes
 	}
 }
+
+// LPMMap is an LPM trie whose lookups run inline: the layout of its index
+// (internal/maps.LPMLayout), walked as the kernel's trie_lookup_elem
+// walks the trie.
+type LPMMap struct {
+	Root        uint64 // address of the word holding the root's address
+	DataSize    uint32 // 1 to 8
+	MaxPrefix   uint32
+	ValueOffset uint32
+}
+
+// The node layout of internal/maps' LPM index.
+const (
+	lpmNodePrefix = 16
+	lpmNodeIm     = 20
+	lpmNodeData   = 24
+)
+
+// inlineLPMLookup is bpf_map_lookup_elem on an LPM trie, for a program
+// the verifier proved passes a readable key in r2: r0 = the value of the
+// longest prefix matching the key, or 0. With the data as one big-endian
+// word, the bits a node and the key share are the leading zeros of their
+// xor. It clobbers r1 to r5, as the call does.
+func (c *compiler) inlineLPMLookup(lm LPMMap) {
+	const (
+		key   = RSI // r2
+		plen  = RCX // the key's prefix length
+		data  = RDX // the key's data, big-endian, left-aligned
+		found = R8  // the last node with a value on the path
+		match = RDI // bits the node and the key share
+		nplen = tmp // the node's prefix length
+		x     = tmp2
+	)
+	c.a.ALU(XOR, W32, found, found)
+	c.a.Load(W32, plen, At(key, 0))
+	c.a.ALUImm(CMP, W32, plen, int32(lm.MaxPrefix))
+	tooLong := c.a.Jcc(CondA)
+	c.keyWord(data, key, 4, int(lm.DataSize))
+	c.a.Bswap(W64, data)
+	c.a.MovImm(RAX, lm.Root)
+	c.a.Load(W64, RAX, At(RAX, 0))
+
+	loop := c.a.Len()
+	c.a.Test(W64, RAX, RAX)
+	end := []int{c.a.Jcc(CondE)}
+	c.a.Load(W64, x, At(RAX, lpmNodeData))
+	c.a.ALU(XOR, W64, x, data)
+	c.a.MovImm(match, 64)
+	c.a.Bsr(W64, x, x)
+	same := c.a.JccShort(CondE)
+	c.a.MovImm(match, 63)
+	c.a.ALU(SUB, W32, match, x)
+	c.a.PatchShort(same, c.a.Len())
+	c.a.Load(W32, nplen, At(RAX, lpmNodePrefix))
+	c.a.ALU(CMP, W32, match, nplen)
+	c.a.Cmov(CondA, W32, match, nplen)
+	c.a.ALU(CMP, W32, match, plen)
+	c.a.Cmov(CondA, W32, match, plen)
+	c.a.ALUImm(CMP, W32, match, int32(lm.MaxPrefix))
+	exact := c.a.Jcc(CondE)
+	c.a.ALU(CMP, W32, match, nplen)
+	end = append(end, c.a.Jcc(CondB)) // the node's prefix does not match
+	c.a.ALUMemImm(CMP, W32, At(RAX, lpmNodeIm), 0)
+	c.a.Cmov(CondE, W64, found, RAX)
+	// The child on the side of the key's bit after the node's prefix.
+	c.a.MovImm(x, 63)
+	c.a.ALU(SUB, W32, x, nplen)
+	c.a.Bt(W64, data, x)
+	c.a.ALU(SBB, W64, x, x)
+	c.a.ALUImm(AND, W32, x, 8)
+	c.a.Load(W64, RAX, Mem{Base: RAX, Index: x, Scale: 1})
+	c.a.Patch(c.a.Jmp(), loop)
+
+	c.a.Patch(exact, c.a.Len())
+	c.a.Mov(W64, found, RAX)
+	for _, j := range end {
+		c.a.Patch(j, c.a.Len())
+	}
+	c.a.Patch(tooLong, c.a.Len())
+	c.a.ALU(XOR, W32, RAX, RAX)
+	c.a.Test(W64, found, found)
+	none := c.a.JccShort(CondE)
+	c.a.Lea(RAX, At(found, int32(lm.ValueOffset)))
+	c.a.PatchShort(none, c.a.Len())
+}

@@ -41,6 +41,10 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 				c.inlineHashLookup(hm)
 				return
 			}
+			if lm, ok := c.lpmAt[pc]; ok {
+				c.inlineLPMLookup(lm)
+				return
+			}
 			if ins.Imm == helperCPU && c.opts.InlineCPU {
 				c.a.Load(W64, RAX, mem(ctxReg, offCPU))
 				return
