@@ -84,7 +84,7 @@ type Program struct {
 	resume, call, start uintptr
 	lo, hi              uintptr // the code's address range
 	closed              bool
-	arrays              []ArrayMap // the maps of inlined lookups, by class
+	arrays              []ArrayMap   // the maps of inlined lookups, by class
 	indexed             []IndexedMap // the maps of inlined hash and LPM lookups
 }
 
