@@ -214,5 +214,16 @@ func FuzzDifferential(f *testing.F) {
 		if d := differ(want, got); d != "" {
 			t.Fatalf("%s\n%s", asm.Disassemble(insns, asm.SyntaxLLVM), d)
 		}
+		if !errors.Is(want.err, interp.ErrBudgetExceeded) {
+			// Code that ended within the budget also runs without budget
+			// charges, as verified programs do (other code shapes, jumps
+			// fused), to the same end.
+			got = runJIT(insns, mem, unboundedOptions)
+			if d := differ(want, got); d != "" {
+				t.Fatalf("without a budget:\n%s\n%s", asm.Disassemble(insns, asm.SyntaxLLVM), d)
+			}
+		}
 	})
 }
+
+var unboundedOptions = &interp.Options{Budget: interp.Unbounded, Helpers: fuzzOptions.Helpers}

@@ -135,6 +135,9 @@ type compiler struct {
 	arrayAt []ArrayMap
 	hashAt  map[int]HashMap // hash lookups run inline, by slot
 	lpmAt   map[int]LPMMap  // LPM lookups run inline, by slot
+
+	targeted []bool // slots some jump, call or function address targets
+	skipNext bool   // the instruction compiled also did the next one's work
 	indexed []uint64
 }
 
@@ -147,6 +150,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 		return nil, err
 	}
 	c.findBlocks()
+	c.findTargets()
 	c.r10Fixed = !writesR10(insns)
 	c.findCtxRegs()
 	c.findInlineLookups()
@@ -182,6 +186,12 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 		if c.insn(pc) {
 			c.pcOff[pc+1] = -1
 			pc++
+		}
+		if c.skipNext {
+			c.skipNext = false
+			pc++
+			c.pcOff[pc] = c.a.Len()
+			c.postOff[pc] = c.a.Len()
 		}
 	}
 	c.pcOff[len(insns)] = c.a.Len()
@@ -310,6 +320,22 @@ func (c *compiler) findBlocks() {
 			c.absorb = map[int]int{}
 		}
 		c.absorb[last] = t
+	}
+}
+
+// findTargets marks the slots control can reach other than from the
+// slot before: jump and call targets, functions whose address is taken.
+func (c *compiler) findTargets() {
+	c.targeted = make([]bool, len(c.insns)+1)
+	for pc, ins := range c.insns {
+		if t, ok := ins.JumpTarget(pc); ok && t >= 0 && t <= len(c.insns) {
+			c.targeted[t] = true
+		}
+		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
+			if t := pc + 1 + int(ins.Imm); t >= 0 && t <= len(c.insns) {
+				c.targeted[t] = true
+			}
+		}
 	}
 }
 

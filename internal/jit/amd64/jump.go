@@ -57,7 +57,7 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 		} else {
 			c.a.TestImm(w, d, ins.Imm)
 		}
-		c.jumpTo(CondNE, false, pc+1+int(ins.Offset))
+		c.condJump(pc, CondNE, pc+1+int(ins.Offset))
 	default:
 		switch {
 		case x:
@@ -67,8 +67,24 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 		default:
 			c.a.ALUImm(CMP, w, d, ins.Imm)
 		}
-		c.jumpTo(conds[jop], false, pc+1+int(ins.Offset))
+		c.condJump(pc, conds[jop], pc+1+int(ins.Offset))
 	}
+}
+
+// condJump jumps to target on cond. "if cond goto +1; goto T" becomes one
+// "if !cond goto T" when nothing else jumps to the goto and no budget is
+// charged there (clang emits the pair for loops' back edges).
+func (c *compiler) condJump(pc int, cond Cond, target int) {
+	if next := pc + 1; target == next+1 && c.opts.NoBudget && !c.targeted[next] {
+		if ins := c.insns[next]; ins.OpCode == asm.OpJA || ins.OpCode == asm.OpJA32 {
+			if t, ok := ins.JumpTarget(next); ok {
+				c.jumpTo(cond^1, false, t)
+				c.skipNext = true
+				return
+			}
+		}
+	}
+	c.jumpTo(cond, false, target)
 }
 
 // localCall enters a bpf-to-bpf callee: r6 to r9 are saved on the native
