@@ -122,11 +122,11 @@ func NewCollectionWithOptions(spec *CollectionSpec, opts CollectionOptions) (_ *
 		if err != nil {
 			return nil, err
 		}
-		verified, err := c.verifyProgram(spec, ps, lp)
+		proof, err := c.verifyProgram(spec, ps, lp)
 		if err != nil {
 			return nil, err
 		}
-		p, err := c.loadProgram(ps, lp, verified)
+		p, err := c.loadProgram(ps, lp, proof)
 		if err != nil {
 			return nil, err
 		}

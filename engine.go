@@ -107,7 +107,7 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 	}
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, Verified: p.verified})
+		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess})
 		if err == nil {
 			p.jit = jp
 			return jp.Interp(), nil

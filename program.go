@@ -15,6 +15,7 @@ import (
 	"github.com/gbpf/gbpf/internal/jit"
 	"github.com/gbpf/gbpf/internal/loader"
 	"github.com/gbpf/gbpf/internal/maps"
+	"github.com/gbpf/gbpf/internal/verifier"
 )
 
 // ErrNotSupported is wrapped by errors for programs, program types and
@@ -50,8 +51,10 @@ type Program struct {
 	coll    *Collection
 	jit     *jit.Program // the machine code, when the JIT runs the program
 	// verified says the verifier proved the program safe: its JIT code
-	// checks only accesses the proof does not cover.
-	verified bool
+	// checks only accesses the proof does not cover, those ctxAccess
+	// marks (they go through the context, which is converted).
+	verified  bool
+	ctxAccess []bool
 }
 
 // globalRegion is global data (.data, .rodata, .bss, ...) the program
@@ -63,8 +66,11 @@ type globalRegion struct {
 }
 
 // loadProgram makes lp, the converted form of ps, runnable.
-func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, lp *loader.Program, verified bool) (*Program, error) {
-	p := &Program{name: ps.Name, typ: ps.Type, code: lp, coll: c, verified: verified}
+func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, lp *loader.Program, proof *verifier.Result) (*Program, error) {
+	p := &Program{name: ps.Name, typ: ps.Type, code: lp, coll: c, verified: proof != nil}
+	if proof != nil {
+		p.ctxAccess = proof.CtxAccess
+	}
 	insns := append(asm.Instructions(nil), lp.Insns...)
 	seen := map[string]bool{}
 	for _, r := range lp.Relocs {

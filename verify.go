@@ -20,19 +20,19 @@ type VerifierError = verifier.Error
 // verifyProgram proves ps safe the way the kernel's verifier does, for a
 // privileged loader. A program that calls a helper or kfunc gbpf does not
 // implement is left to loadProgram, which reports it as an
-// UnsupportedHelperError. verified says the verifier proved ps safe, so
-// the JIT may leave out the checks it made redundant.
-func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSpec, lp *loader.Program) (verified bool, err error) {
+// UnsupportedHelperError. A proof (non-nil) says the verifier proved ps
+// safe, so the JIT may leave out the checks it made redundant.
+func (c *Collection) verifyProgram(spec *ebpf.CollectionSpec, ps *ebpf.ProgramSpec, lp *loader.Program) (proof *verifier.Result, err error) {
 	if c.opts.Unverified {
-		return false, nil
+		return nil, nil
 	}
 	cfg := verifier.ConfigFor(spec, ps)
 	cfg.Log = c.opts.VerifierLog
 	cfg.CPUs = c.opts.CPUs
-	_, err = verifier.Verify(lp, cfg)
+	proof, err = verifier.Verify(lp, cfg)
 	var ve *verifier.Error
 	if errors.As(err, &ve) && ve.Unsupported {
-		return false, nil
+		return nil, nil
 	}
-	return err == nil, err
+	return proof, err
 }

@@ -29,6 +29,10 @@ type Options struct {
 	// and atomic that cannot go through the context runs unchecked (see
 	// provenSafe). Programs that were not verified keep every check.
 	Verified bool
+	// CtxAccess, for a verified program, marks per slot the accesses the
+	// verifier saw go through the context: only those keep their check.
+	// Without it the JIT finds the accesses that may (provenSafe).
+	CtxAccess []bool
 	// ArrayMaps describes the array map at a map address (false for
 	// other maps): bpf_map_lookup_elem on it runs inline.
 	ArrayMaps func(addr uint64) (ArrayMap, bool)
@@ -117,6 +121,11 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded}
 	if opts.Verified {
 		copts.Safe = provenSafe(insns)
+		if len(opts.CtxAccess) == len(insns) {
+			for pc, ctx := range opts.CtxAccess {
+				copts.Safe[pc] = !ctx
+			}
+		}
 		for pc, s := range opts.Safe {
 			if pc < len(copts.Safe) {
 				copts.Safe[pc] = copts.Safe[pc] || s

@@ -133,6 +133,9 @@ func (v *verifier) access(regno asm.Register, off, size int, write bool, val *re
 		}
 		v.reject(hint, "R%d invalid mem access '%s'", regno, typeName(&p))
 	}
+	if p.t == ptrCtx {
+		v.ctxAccessed[v.pc] = true
+	}
 	switch p.t {
 	case ptrStack:
 		return v.stackAccess(regno, &p, off, size, write, val)

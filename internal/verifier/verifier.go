@@ -58,6 +58,10 @@ type Result struct {
 	StackDepth []int
 	// Log is the path and states of the last explored path (with Config.Log).
 	Log []string
+	// CtxAccess marks, per slot, the loads, stores and atomics some path
+	// makes through a context pointer. Every other memory access of the
+	// program goes to plain memory (or never runs).
+	CtxAccess []bool
 }
 
 type mapInfo struct {
@@ -95,7 +99,10 @@ type verifier struct {
 	worklist []pending
 	st       *state
 	pc       int
-	idGen    uint32
+	// ctxAccessed: per slot, some path accessed memory through a context
+	// pointer there (Result.CtxAccess).
+	ctxAccessed []bool
+	idGen       uint32
 
 	processed     int
 	states        int
@@ -125,7 +132,8 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 		c.CPUs = runtime.NumCPU()
 		cfg = &c
 	}
-	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}, globalQueued: map[int]bool{}}
+	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}, globalQueued: map[int]bool{},
+		ctxAccessed: make([]bool, len(p.Insns))}
 	defer func() {
 		if r := recover(); r != nil {
 			rj, ok := r.(rejection)
@@ -141,7 +149,7 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 	v.run()
 	v.verifyGlobals()
 	v.checkStackDepth()
-	return &Result{Processed: v.processed, PeakStates: v.peakStates, TotalState: v.states, StackDepth: v.depths}, nil
+	return &Result{Processed: v.processed, PeakStates: v.peakStates, TotalState: v.states, StackDepth: v.depths, CtxAccess: v.ctxAccessed}, nil
 }
 
 // reject stops verification at the current instruction.

@@ -138,7 +138,7 @@ type compiler struct {
 
 	targeted []bool // slots some jump, call or function address targets
 	skipNext bool   // the instruction compiled also did the next one's work
-	indexed []uint64
+	indexed  []uint64
 }
 
 // Compile translates a validated program. It reports instructions it

@@ -102,19 +102,29 @@ func (c *compiler) proven(pc int) bool { return pc < len(c.opts.Safe) && c.opts.
 func width(size int) Width { return Width(size * 8) }
 
 func (c *compiler) load(pc int, ins asm.Instruction) {
-	size := asm.SizeBytes(ins.OpCode.Size())
-	d := reg(ins.Dst)
-	done := -1
 	if off, ok := c.ctxLoad(pc, ins); ok && !c.proven(pc) {
 		// The base may be the context: a converted field Go has ready.
+		// Other bases take the checked load, out of line.
 		slot := off / 4
 		c.ctxUsed[slot] = true
 		c.a.ALULoad(CMP, W64, reg(ins.Src), mem(ctxReg, int32(offCtxKey+8*slot)))
 		other := c.a.Jcc(CondNE)
-		c.a.Load(W64, d, mem(ctxReg, int32(offCtxVal+8*slot)))
-		done = c.a.Jmp()
-		c.a.Patch(other, c.a.Len())
+		c.a.Load(W64, reg(ins.Dst), mem(ctxReg, int32(offCtxVal+8*slot)))
+		back := c.a.Len()
+		c.slow = append(c.slow, func() {
+			c.a.Patch(other, c.a.Len())
+			c.plainLoad(pc, ins)
+			c.a.Patch(c.a.Jmp(), back)
+		})
+		return
 	}
+	c.plainLoad(pc, ins)
+}
+
+// plainLoad is a load from memory, checked unless proven safe.
+func (c *compiler) plainLoad(pc int, ins asm.Instruction) {
+	size := asm.SizeBytes(ins.OpCode.Size())
+	d := reg(ins.Dst)
 	m := c.address(pc, ins.Src, ins.Offset, size, BoundRead, false)
 	if ins.OpCode.Mode() == asm.ModeMEMSX {
 		c.a.LoadSX(width(size), d, m)
@@ -122,9 +132,6 @@ func (c *compiler) load(pc int, ins asm.Instruction) {
 		c.a.Load(width(size), d, m)
 	}
 	c.accessDone()
-	if done >= 0 {
-		c.a.Patch(done, c.a.Len())
-	}
 }
 
 func (c *compiler) store(pc int, ins asm.Instruction) {
