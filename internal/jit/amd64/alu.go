@@ -120,26 +120,26 @@ func (c *compiler) divmod(w Width, isMod, signed bool, d, s Reg, x bool, imm int
 		})
 		return
 	}
+	// A zero divisor (and -1, signed) is rare: its code is out of line.
 	c.a.Test(w, s, s)
-	zero := c.a.JccShort(CondE)
+	zero := c.a.Jcc(CondE)
 	minus := -1
 	if signed {
 		c.a.ALUImm(CMP, w, s, -1)
-		minus = c.a.JccShort(CondE)
+		minus = c.a.Jcc(CondE)
 	}
 	c.divide(w, isMod, signed, d, func() { c.a.Mov(W64, tmp, s) })
-	var done []int
-	done = append(done, c.a.JmpShort())
-	c.a.PatchShort(zero, c.a.Len())
-	c.divByZero(w, isMod, d)
-	if signed {
-		done = append(done, c.a.JmpShort())
-		c.a.PatchShort(minus, c.a.Len())
-		c.divByMinusOne(w, isMod, d)
-	}
-	for _, j := range done {
-		c.a.PatchShort(j, c.a.Len())
-	}
+	back := c.a.Len()
+	c.slow = append(c.slow, func() {
+		c.a.Patch(zero, c.a.Len())
+		c.divByZero(w, isMod, d)
+		c.a.Patch(c.a.Jmp(), back)
+		if signed {
+			c.a.Patch(minus, c.a.Len())
+			c.divByMinusOne(w, isMod, d)
+			c.a.Patch(c.a.Jmp(), back)
+		}
+	})
 }
 
 func (c *compiler) divByZero(w Width, isMod bool, d Reg) {
@@ -159,18 +159,25 @@ func (c *compiler) divByMinusOne(w Width, isMod bool, d Reg) {
 	}
 }
 
-// divide runs rdx:rax / tmp with the divisor loaded by divisor, saving the
-// BPF registers in rax and rdx unless the result goes there.
+// divide runs rdx:rax / tmp with the divisor loaded by divisor, keeping
+// the BPF registers in rax and rdx unless the result goes there: rdx in
+// tmp2, rax in the budget register when no budget is charged, else on the
+// native stack.
 func (c *compiler) divide(w Width, isMod, signed bool, d Reg, divisor func()) {
 	saveAX, saveDX := d != RAX, d != RDX
-	if saveAX {
+	if saveAX && !c.opts.NoBudget {
 		c.a.Push(RAX)
 	}
+	divisor() // before rax and rdx change
 	if saveDX {
-		c.a.Push(RDX)
+		c.a.Mov(W64, tmp2, RDX)
 	}
-	divisor() // after the pushes, before rax and rdx change
-	c.a.Mov(W64, RAX, d)
+	if saveAX && c.opts.NoBudget {
+		c.a.Mov(W64, budgetReg, RAX)
+	}
+	if d != RAX {
+		c.a.Mov(W64, RAX, d)
+	}
 	if signed {
 		c.a.SignExtendAX(w)
 		c.a.Idiv(w, tmp)
@@ -178,18 +185,26 @@ func (c *compiler) divide(w Width, isMod, signed bool, d Reg, divisor func()) {
 		c.a.ALU(XOR, W32, RDX, RDX)
 		c.a.Div(w, tmp)
 	}
+	result := RAX
 	if isMod {
-		c.a.Mov(W64, tmp, RDX)
-	} else {
-		c.a.Mov(W64, tmp, RAX)
+		result = RDX
+	}
+	if result != d {
+		c.a.Mov(W64, tmp, result)
 	}
 	if saveDX {
-		c.a.Pop(RDX)
+		c.a.Mov(W64, RDX, tmp2)
 	}
 	if saveAX {
-		c.a.Pop(RAX)
+		if c.opts.NoBudget {
+			c.a.Mov(W64, RAX, budgetReg)
+		} else {
+			c.a.Pop(RAX)
+		}
 	}
-	c.a.Mov(W64, d, tmp)
+	if result != d {
+		c.a.Mov(W64, d, tmp)
+	}
 }
 
 func (c *compiler) byteSwap(ins asm.Instruction, d Reg) {
