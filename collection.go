@@ -28,8 +28,8 @@ type CollectionOptions struct {
 	// (see Engine); the zero value is EngineDefault.
 	Engine Engine
 	// Unverified skips the verifier: programs the kernel would refuse
-	// load and run in the checked interpreter, which still stops any
-	// access outside the memory a run owns. By default every program is
+	// load and run with every memory access checked (either engine),
+	// which still stops any access outside the memory a run owns. By default every program is
 	// verified at load, as the kernel does, and a rejection fails the
 	// load with a *VerifierError.
 	Unverified bool

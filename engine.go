@@ -17,8 +17,9 @@ import (
 type Engine int
 
 const (
-	// EngineDefault is the project's default engine: the interpreter, for
-	// now.
+	// EngineDefault is the project's default engine, the fastest that
+	// runs here: the JIT on amd64 unix systems that give executable
+	// memory, else the interpreter.
 	EngineDefault Engine = iota
 	// EngineInterpreter is the checked interpreter: runs everywhere.
 	EngineInterpreter
@@ -82,6 +83,11 @@ func (c *Collection) resolveEngine() {
 	}
 	c.engine.resolved = true
 	switch c.opts.Engine {
+	case EngineDefault:
+		c.engine.engine = EngineInterpreter
+		if jit.Available() == nil {
+			c.engine.engine = EngineJIT
+		}
 	case EngineJIT:
 		if err := jit.Available(); err != nil {
 			c.engine.engine = EngineInterpreter
@@ -116,7 +122,7 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		if ierr != nil {
 			return nil, ierr // not a JIT problem: the code is invalid
 		}
-		if c.engine.fallback == nil {
+		if c.engine.fallback == nil && c.opts.Engine == EngineJIT {
 			c.engine.fallback = fmt.Errorf("%w for program %s: %w; it runs on the interpreter", ErrJITUnavailable, p.name, err)
 		}
 		return code, nil

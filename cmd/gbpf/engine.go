@@ -8,13 +8,25 @@ import (
 	"github.com/gbpf/gbpf/internal/jit"
 )
 
+// defaultEngine is the engine --engine's default names: the fastest that
+// runs here, the JIT where the process can have executable memory
+// (amd64), else the interpreter.
+func defaultEngine() string {
+	if jit.Available() == nil {
+		return "jit"
+	}
+	return "interp"
+}
+
 // engineByName picks the engine that runs programs with the conformance
-// calling convention. The interpreter is the default; the JIT runs where
-// the process can have executable memory on amd64, and says why not
-// elsewhere.
+// calling convention ("" for the default engine). Asked for by name, the
+// JIT says why it cannot run where it cannot.
 func engineByName(name string) (conformance.Engine, error) {
+	if name == "" {
+		name = defaultEngine()
+	}
 	switch name {
-	case "", "interp":
+	case "interp":
 		return conformance.Interpreter, nil
 	case "jit":
 		if err := jit.Available(); err != nil {
@@ -29,7 +41,9 @@ func engineByName(name string) (conformance.Engine, error) {
 // to the Go API's engine.
 func collectionEngine(name string) (gbpf.Engine, error) {
 	switch name {
-	case "", "interp":
+	case "":
+		return gbpf.EngineDefault, nil
+	case "interp":
 		return gbpf.EngineInterpreter, nil
 	case "jit":
 		return gbpf.EngineJIT, nil

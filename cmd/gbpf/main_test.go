@@ -196,7 +196,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("JSON lacks %q: %s", key, out)
 		}
 	}
-	if res["retval"] != float64(0xb861) || res["program"] != "checksum" || res["engine"] != "interp" {
+	if res["retval"] != float64(0xb861) || res["program"] != "checksum" || res["engine"] != defaultEngine() {
 		t.Errorf("JSON: %s", out)
 	}
 }

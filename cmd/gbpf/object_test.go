@@ -34,7 +34,7 @@ func TestRunObjectJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("bad JSON %v:\n%s", err, out)
 	}
-	if res.Program != "xdp_stats" || res.Type != "xdp" || res.Engine != "interp" || res.Retval != 1 {
+	if res.Program != "xdp_stats" || res.Type != "xdp" || res.Engine != defaultEngine() || res.Retval != 1 {
 		t.Errorf("SSDP not dropped: %+v", res)
 	}
 	// Three runs dropped three packets: .bss holds the counter, key 0.

@@ -75,7 +75,7 @@ length, r10 the top of a 512-byte stack.`,
 	f.StringVar(&dataFile, "data", "", "file with the packet or memory the program gets")
 	f.StringVar(&ctxFile, "ctx", "", "file with the context bytes (ELF programs)")
 	f.IntVar(&repeat, "repeat", 1, "run this many times; the duration is the average")
-	f.StringVar(&engine, "engine", "interp", "engine: interp, jit (where available, else interp with a note), or kernel (load and test-run in the Linux kernel)")
+	f.StringVar(&engine, "engine", "", "engine: interp, jit (where available, else interp with a note), or kernel (load and test-run in the Linux kernel); default: the fastest available, jit on amd64")
 	f.StringVar(&syntax, "syntax", "", "syntax of an assembly FILE: llvm or conformance (default: detect)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
@@ -105,6 +105,9 @@ func runProgram(cmd *cobra.Command, path, prog, dataFile, ctxFile, syntax string
 	}
 	if ctxFile != "" {
 		return usageError("--ctx applies to ELF programs with a context; %s runs with the raw calling convention", path)
+	}
+	if res.Engine == "" {
+		res.Engine = defaultEngine()
 	}
 	switch res.Engine {
 	case "interp", "jit":

@@ -70,7 +70,7 @@ changes, to a new pcap file.`,
 	f.StringVar(&prog, "prog", "", "program to run, by function name")
 	f.StringVar(&in, "pcap", "", "pcap or pcapng file of Ethernet frames (required)")
 	f.StringVar(&out, "out", "", "write the packets that passed or were transmitted to this pcap file")
-	f.StringVar(&engine, "engine", "interp", "engine: interp, jit (where available, else interp with a note), or kernel (test-run every packet in the Linux kernel)")
+	f.StringVar(&engine, "engine", "", "engine: interp, jit (where available, else interp with a note), or kernel (test-run every packet in the Linux kernel); default: the fastest available, jit on amd64")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
 }
