@@ -180,7 +180,7 @@ func inlineIndexed(addr uint64) (jit.IndexedMap, bool) {
 		if l, ok := nh.Layout(); ok {
 			return jit.IndexedMap{
 				Hash: &amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
-					ValueOffset: l.ValueOffset, CPUStride: l.CPUStride},
+					ValueOffset: l.ValueOffset, CPUStride: l.CPUStride, SetRef: l.LRU},
 				Arena: l.Arena, Writable: l.Writable, Name: l.Name,
 			}, true
 		}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/gbpf/gbpf/internal/jit/amd64"
 	"github.com/gbpf/gbpf/internal/maps"
@@ -18,7 +19,7 @@ import (
 // finds: the same value, or nothing.
 func TestInlineHashLookup(t *testing.T) {
 	const mapAddr = 0x1000
-	for _, typ := range []maps.Type{maps.Hash, maps.PerCPUHash} {
+	for _, typ := range []maps.Type{maps.Hash, maps.PerCPUHash, maps.LRUHash, maps.LRUPerCPUHash} {
 		for _, keySize := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 20, 33, 64} {
 			t.Run(fmt.Sprintf("%v/%d", typ, keySize), func(t *testing.T) {
 				mp, err := maps.New(&maps.Spec{Type: typ, KeySize: uint32(keySize), ValueSize: 8, MaxEntries: 64}, 2)
@@ -30,7 +31,7 @@ func TestInlineHashLookup(t *testing.T) {
 					t.Fatal("no index")
 				}
 				hm := IndexedMap{Hash: &amd64.HashMap{Buckets: l.Buckets, Mask: l.Mask, Seed: l.Seed, KeySize: l.KeySize,
-					ValueOffset: l.ValueOffset, CPUStride: l.CPUStride}, Arena: l.Arena, Writable: true, Name: "h"}
+					ValueOffset: l.ValueOffset, CPUStride: l.CPUStride, SetRef: l.LRU}, Arena: l.Arena, Writable: true, Name: "h"}
 				opts := &Options{Verified: true, IndexedMaps: func(addr uint64) (IndexedMap, bool) { return hm, addr == mapAddr }}
 				r := rand.New(rand.NewPCG(2, uint64(keySize)))
 				var keys [][]byte
@@ -42,7 +43,7 @@ func TestInlineHashLookup(t *testing.T) {
 					keys = append(keys, k)
 					if i < 32 {
 						v := binary.LittleEndian.AppendUint64(nil, uint64(i+1))
-						if typ == maps.PerCPUHash {
+						if typ == maps.PerCPUHash || typ == maps.LRUPerCPUHash {
 							v = binary.LittleEndian.AppendUint64(v, uint64(i+101))
 						}
 						if err := mp.Update(k, v, maps.UpdateAny); err != nil {
@@ -63,6 +64,14 @@ func TestInlineHashLookup(t *testing.T) {
 					if len(p.comp.Indexed) != 1 {
 						t.Fatal("the lookup was not inlined")
 					}
+					// An LRU lookup that hits sets the element's reference
+					// bit: clear it first (ProgLookup sets it too).
+					var ref []byte
+					if v := mp.(maps.Values).ProgLookup(k, 0); v != nil && l.LRU {
+						at := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(v)))) - uint64(l.ValueOffset) + 12 - uint64(uintptr(unsafe.Pointer(unsafe.SliceData(l.Arena))))
+						ref = l.Arena[at : at+4]
+						clear(ref)
+					}
 					for cpu := range 2 {
 						m, err := p.Machine()
 						if err != nil {
@@ -74,6 +83,9 @@ func TestInlineHashLookup(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
+						if ref != nil && cpu == 0 && binary.LittleEndian.Uint32(ref) != 1 {
+							t.Errorf("key %x: the lookup left the reference bit %x", k, ref)
+						}
 						want := ^uint64(0)
 						if v := mp.(maps.Values).ProgLookup(k, cpu); v != nil {
 							want = binary.LittleEndian.Uint64(v)
@@ -81,6 +93,7 @@ func TestInlineHashLookup(t *testing.T) {
 						if got != want {
 							t.Errorf("key %x on CPU %d: inline lookup gives %d, the map %d", k, cpu, int64(got), int64(want))
 						}
+
 					}
 					p.Close()
 				}

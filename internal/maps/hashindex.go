@@ -20,6 +20,7 @@ import (
 //
 //	[0, 8)                  address of the next element in the chain, 0 at the end
 //	[8, 12)                 the key's hash (HashKey)
+//	[12, 16)                LRU maps: the reference bit lookups set
 //	[16, 16+roundUp8(key))  the key, zero-padded
 //	[ValueOffset, ...)      the value (per-CPU maps: one stride per CPU)
 type hashIndex struct {
@@ -36,6 +37,7 @@ type hashIndex struct {
 const (
 	hashElemNext = 0
 	hashElemHash = 8
+	hashElemRef  = 12
 	hashElemKey  = 16
 	// hashMult is the multiplier of HashKey's mixing step.
 	hashMult = 0x9e3779b97f4a7c15
@@ -55,6 +57,9 @@ type HashLayout struct {
 	// CPUStride is the distance between CPUs' values in a per-CPU map's
 	// element, 0 for HASH.
 	CPUStride uint32
+	// LRU says lookups set the element's reference bit (a 4-byte word
+	// at offset 12) when it is 0.
+	LRU bool
 	// Arena holds every element: the memory lookups return pointers into.
 	Arena    []byte
 	Writable bool // programs may write values (no BPF_F_RDONLY_PROG)
@@ -137,9 +142,9 @@ func (x *hashIndex) nextWord(addr uint64) *uint64 {
 	return &x.arena[slot*uint64(x.elemSize)/8]
 }
 
-// insert fills a free element with key and a zeroed value and links it at
-// the head of its bucket. It returns the slot and the value bytes
-// (valueBytes long), for the caller to fill before anything reads them.
+// insert fills a free element with key and a value filled by fill and
+// links it at the head of its bucket. It returns the slot and the value
+// bytes (valueBytes long).
 func (x *hashIndex) insert(key []byte, valueBytes int, fill func(dst []byte)) (int32, []byte) {
 	var slot int32
 	if n := len(x.free); n > 0 {
@@ -149,21 +154,46 @@ func (x *hashIndex) insert(key []byte, valueBytes int, fill func(dst []byte)) (i
 		slot = x.used
 		x.used++
 	}
-	e := x.elemBytes(slot)
-	clear(e)
-	h := HashKey(x.seed, key)
-	binary.LittleEndian.PutUint32(e[hashElemHash:], h)
-	copy(e[hashElemKey:], key)
-	v := e[x.valOff : x.valOff+valueBytes : x.valOff+valueBytes]
+	v := x.prepare(slot, key, valueBytes)
 	fill(v)
+	x.link(slot)
+	return slot, v
+}
+
+// prepare writes key and its hash into slot's element and zeroes the
+// rest but the reference bit (the LRU's to keep); it returns the value
+// bytes. The element is not linked yet.
+func (x *hashIndex) prepare(slot int32, key []byte, valueBytes int) []byte {
+	e := x.elemBytes(slot)
+	ref := binary.LittleEndian.Uint32(e[hashElemRef:])
+	clear(e)
+	binary.LittleEndian.PutUint32(e[hashElemRef:], ref)
+	binary.LittleEndian.PutUint32(e[hashElemHash:], HashKey(x.seed, key))
+	copy(e[hashElemKey:], key)
+	return e[x.valOff : x.valOff+valueBytes : x.valOff+valueBytes]
+}
+
+// link puts slot's (prepared) element at the head of its bucket.
+func (x *hashIndex) link(slot int32) {
+	h := binary.LittleEndian.Uint32(x.elemBytes(slot)[hashElemHash:])
 	head := &x.buckets[h&uint32(len(x.buckets)-1)]
 	*x.nextWord(x.addr(slot)) = *head
 	atomic.StoreUint64(head, x.addr(slot)) // publish the whole element
-	return slot, v
+}
+
+// refWord is the reference bit word of slot's element (LRU maps).
+func (x *hashIndex) refWord(slot int32) *uint32 {
+	return (*uint32)(unsafe.Pointer(&x.elemBytes(slot)[hashElemRef]))
 }
 
 // unlink takes slot's element out of its chain and frees the slot.
 func (x *hashIndex) unlink(slot int32) {
+	x.unchain(slot)
+	x.free = append(x.free, slot)
+}
+
+// unchain takes slot's element out of its chain.
+func (x *hashIndex) unchain(slot int32) {
 	a := x.addr(slot)
 	h := binary.LittleEndian.Uint32(x.elemBytes(slot)[hashElemHash:])
 	link := &x.buckets[h&uint32(len(x.buckets)-1)]
@@ -173,5 +203,4 @@ func (x *hashIndex) unlink(slot int32) {
 	// A reader standing on the element still finds the rest of the
 	// chain through its next word, which stays as it is until reuse.
 	atomic.StoreUint64(link, *x.nextWord(a))
-	x.free = append(x.free, slot)
 }

@@ -30,7 +30,7 @@ func walkIndex(x *hashIndex, l HashLayout, key []byte) uint64 {
 // TestHashIndex runs random updates and deletes on hash maps and checks
 // after each that the index finds exactly the values the map holds.
 func TestHashIndex(t *testing.T) {
-	for _, typ := range []Type{Hash, PerCPUHash} {
+	for _, typ := range []Type{Hash, PerCPUHash, LRUHash, LRUPerCPUHash} {
 		for _, keySize := range []uint32{1, 4, 6, 8, 13, 16, 40} {
 			m, err := New(&Spec{Type: typ, KeySize: keySize, ValueSize: 12, MaxEntries: 50}, 2)
 			if err != nil {
@@ -63,7 +63,14 @@ func TestHashIndex(t *testing.T) {
 					if v := vals.ProgLookup(k, 0); v != nil {
 						want = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(v))))
 					}
-					if got := walkIndex(m.(*hash).ix, l, k); got != want {
+					var ix *hashIndex
+					switch m := m.(type) {
+					case *hash:
+						ix = m.ix
+					case *lruHash:
+						ix = m.ix
+					}
+					if got := walkIndex(ix, l, k); got != want {
 						t.Fatalf("%v key size %d, key %x: index finds 0x%x, the map 0x%x", typ, keySize, k, got, want)
 					}
 				}

@@ -68,11 +68,20 @@ func listMove(n, head *elem) {
 	listAdd(n, head)
 }
 
-func isRef(n *elem) bool { return atomic.LoadUint32(&n.ref) != 0 }
-func clearRef(n *elem)   { atomic.StoreUint32(&n.ref, 0) }
+// refWord is where n's reference bit lives: in its element of the map's
+// index when it has one (native lookups set it there), else in n.
+func refWord(n *elem) *uint32 {
+	if n.refp != nil {
+		return n.refp
+	}
+	return &n.ref
+}
+
+func isRef(n *elem) bool { return atomic.LoadUint32(refWord(n)) != 0 }
+func clearRef(n *elem)   { atomic.StoreUint32(refWord(n), 0) }
 func setRef(n *elem) {
-	if atomic.LoadUint32(&n.ref) == 0 {
-		atomic.StoreUint32(&n.ref, 1)
+	if r := refWord(n); atomic.LoadUint32(r) == 0 {
+		atomic.StoreUint32(r, 1)
 	}
 }
 

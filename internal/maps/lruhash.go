@@ -12,6 +12,7 @@ type lruHash struct {
 	mu     sync.RWMutex
 	t      table
 	lru    *lru
+	ix     *hashIndex // nil when the map is too large for one
 }
 
 var _ interface {
@@ -28,8 +29,47 @@ func newLRUHash(spec *Spec, cpus int) (*lruHash, error) {
 		stride: roundUp8(spec.ValueSize), t: newTable()}
 	h.spec.MaxEntries = max
 	nodes := make([]elem, max)
+	// Node i is element i of the index (the LRU hands out and reuses
+	// the nodes; the index's own free list stays unused).
+	if h.ix = newHashIndex(int(spec.KeySize), h.valueBytes(), max, 0); h.ix != nil {
+		for i := range nodes {
+			nodes[i].slot = int32(i)
+			nodes[i].refp = h.ix.refWord(int32(i))
+		}
+	}
 	h.lru = newLRU(spec.Flags&FlagNoCommonLRU != 0, cpus, nodes, h.evict)
 	return h, nil
+}
+
+// Layout describes the map's index for native lookups.
+func (h *lruHash) Layout() (HashLayout, bool) {
+	if h.ix == nil {
+		return HashLayout{}, false
+	}
+	l := h.ix.layout()
+	if h.percpu {
+		l.CPUStride = uint32(h.stride)
+	}
+	l.LRU = true
+	l.Writable = h.spec.Flags&FlagRdonlyProg == 0
+	l.Name = h.spec.Name
+	return l, true
+}
+
+// add puts e into the table and the index.
+func (h *lruHash) add(e *elem) {
+	h.t.add(e)
+	if h.ix != nil {
+		h.ix.link(e.slot)
+	}
+}
+
+// remove takes e out of the table and the index.
+func (h *lruHash) remove(e *elem) {
+	h.t.remove(e)
+	if h.ix != nil {
+		h.ix.unchain(e.slot)
+	}
 }
 
 // evict is the lru's del_from_htab.
@@ -37,7 +77,7 @@ func (h *lruHash) evict(e *elem) bool {
 	if !e.inTable {
 		return false
 	}
-	h.t.remove(e)
+	h.remove(e)
 	return true
 }
 
@@ -79,7 +119,11 @@ func (h *lruHash) take(key []byte, cpu int) *elem {
 		return nil
 	}
 	e.key = string(key)
-	e.value = alloc(h.valueBytes())
+	if h.ix != nil {
+		e.value = h.ix.prepare(e.slot, key, h.valueBytes())
+	} else {
+		e.value = alloc(h.valueBytes())
+	}
 	return e
 }
 
@@ -104,11 +148,16 @@ func (h *lruHash) update(key []byte, flags uint64, cpu int, fill func(dst []byte
 			return err
 		}
 		if old == nil {
-			h.t.add(e)
+			h.add(e)
 			return nil
 		}
 		setRef(e)
 		h.t.replace(old, e)
+		if h.ix != nil {
+			// The new element ahead of the old, then the old out.
+			h.ix.link(e.slot)
+			h.ix.unchain(old.slot)
+		}
 		h.lru.push(old)
 		return nil
 	}
@@ -127,7 +176,7 @@ func (h *lruHash) update(key []byte, flags uint64, cpu int, fill func(dst []byte
 		fill(old.value) // per-CPU values are updated in place
 	default:
 		fill(e.value)
-		h.t.add(e)
+		h.add(e)
 		e = nil
 	}
 	if e != nil {
@@ -175,7 +224,7 @@ func (h *lruHash) del(key, valueOut []byte) error {
 	if valueOut != nil {
 		copy(valueOut, e.value)
 	}
-	h.t.remove(e)
+	h.remove(e)
 	h.lru.push(e)
 	return nil
 }

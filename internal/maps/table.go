@@ -15,6 +15,7 @@ type elem struct {
 	kind       lruKind
 	cpu        int
 	ref        uint32 // atomic: set by lookups under the read lock
+	refp       *uint32 // where the bit is instead, when not nil (see refWord)
 	inTable    bool
 }
 

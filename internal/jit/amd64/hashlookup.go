@@ -11,11 +11,15 @@ type HashMap struct {
 	KeySize     uint32 // at most MaxInlineKey
 	ValueOffset uint32 // from an element to its value
 	CPUStride   uint32 // per-CPU maps: bytes between CPUs' values
+	// SetRef says a hit sets the element's reference bit (LRU maps), as
+	// the kernel's lookup does: a 4-byte word, written only when 0.
+	SetRef bool
 }
 
 // The element layout and hash of internal/maps' index.
 const (
 	hashElemHash = 8
+	hashElemRef  = 12
 	hashElemKey  = 16
 	hashMult     = 0x9e3779b97f4a7c15
 	// MaxInlineKey bounds the keys whose lookups are inlined: the code
@@ -59,6 +63,12 @@ func (c *compiler) inlineHashLookup(hm HashMap) {
 		c.keyWord(w, key, off, min(8, n-off))
 		c.a.ALULoad(CMP, W64, w, At(RAX, int32(hashElemKey+off)))
 		next = append(next, c.a.Jcc(CondNE))
+	}
+	if hm.SetRef {
+		c.a.ALUMemImm(CMP, W32, At(RAX, hashElemRef), 0)
+		set := c.a.JccShort(CondNE)
+		c.a.StoreImm(W32, At(RAX, hashElemRef), 1)
+		c.a.PatchShort(set, c.a.Len())
 	}
 	c.a.ALUImm(ADD, W64, RAX, int32(hm.ValueOffset))
 	if hm.CPUStride != 0 {
