@@ -14,7 +14,7 @@ type elem struct {
 	prev, next *elem
 	kind       lruKind
 	cpu        int
-	ref        uint32 // atomic: set by lookups under the read lock
+	ref        uint32  // atomic: set by lookups under the read lock
 	refp       *uint32 // where the bit is instead, when not nil (see refWord)
 	inTable    bool
 }
