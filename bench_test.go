@@ -241,7 +241,7 @@ func BenchmarkMaps(b *testing.B) {
 	kernelErr := kernel.Available()
 	for _, c := range mapBenchCases {
 		b.Run(c.prog, func(b *testing.B) {
-			engines := []benchEngine{&gbpfBench{specs: specs, colls: map[string]*gbpf.Collection{}}}
+			engines := []benchEngine{&gbpfBench{specs: specs, colls: map[string]*gbpf.Collection{}, engine: gbpf.EngineInterpreter}}
 			repeats := []int{*benchRepeatGbpf}
 			names := []string{"gbpf"}
 			if jit.Available() == nil {

@@ -136,9 +136,11 @@ type compiler struct {
 	hashAt  map[int]HashMap // hash lookups run inline, by slot
 	lpmAt   map[int]LPMMap  // LPM lookups run inline, by slot
 
-	targeted []bool // slots some jump, call or function address targets
-	skipNext bool   // the instruction compiled also did the next one's work
-	indexed  []uint64
+	targeted   []bool         // slots some jump, call or function address targets
+	saves      map[int]uint16 // per function entry: the r6-r9 its calls clobber (clobbers)
+	savesFound bool
+	skipNext   bool // the instruction compiled also did the next one's work
+	indexed    []uint64
 }
 
 // Compile translates a validated program. It reports instructions it
@@ -321,6 +323,92 @@ func (c *compiler) findBlocks() {
 		}
 		c.absorb[last] = t
 	}
+}
+
+// clobbers is the set of r6 to r9 (bit i for ri) that a call of the
+// function at entry may change: those it or any function it calls
+// writes, or all four where the program makes tail calls (the target's
+// code runs in the callee's frame and returns to the caller).
+func (c *compiler) clobbers(entry int) uint16 {
+	const all = 0xf << 6
+	if !c.savesFound {
+		c.saves, c.savesFound = c.findClobbers(), true
+	}
+	if v, ok := c.saves[entry]; ok {
+		return v
+	}
+	return all
+}
+
+func (c *compiler) findClobbers() map[int]uint16 {
+	const all = 0xf << 6
+	n := len(c.insns)
+	entries := []int{0}
+	for pc, ins := range c.insns {
+		if ins.OpCode == asm.OpCall && ins.Src == asm.CallLocal {
+			if t, ok := ins.JumpTarget(pc); ok {
+				entries = append(entries, t)
+			}
+		}
+		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
+			entries = append(entries, pc+1+int(ins.Imm))
+		}
+	}
+	slices.Sort(entries)
+	entries = slices.Compact(entries)
+	fn := func(pc int) int { i, _ := slices.BinarySearch(entries, pc+1); return entries[i-1] }
+	// Writes are found per function's slots: code that jumps or falls
+	// from one function into another (unverified code may) gets no
+	// savings.
+	for pc, ins := range c.insns {
+		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode != asm.OpCall && (t < 0 || t >= n || fn(t) != fn(pc)) {
+			return nil
+		}
+		if pc+1 < n && fn(pc+1) != fn(pc) && ins.OpCode != asm.OpExit && ins.OpCode != asm.OpJA && ins.OpCode != asm.OpJA32 {
+			return nil
+		}
+	}
+	writes := map[int]uint16{}
+	calls := map[int][]int{}
+	tail := false
+	for pc := 0; pc < n; pc++ {
+		ins := c.insns[pc]
+		f := fn(pc)
+		op := ins.OpCode
+		switch {
+		case ins.IsLoadImm64():
+			writes[f] |= 1 << ins.Dst
+			pc++
+		case op.IsALU(), op.Class() == asm.ClassLDX:
+			writes[f] |= 1 << ins.Dst
+		case op.Class() == asm.ClassSTX && op.Mode() == asm.ModeATOMIC && ins.Imm&asm.AtomicFetch != 0:
+			writes[f] |= 1 << ins.Src
+		case op == asm.OpCall && ins.Src == asm.CallLocal:
+			if t, ok := ins.JumpTarget(pc); ok {
+				calls[f] = append(calls[f], t)
+			}
+		case op == asm.OpCall && ins.Src == asm.CallHelper && ins.Imm == 12, op == asm.OpCallX:
+			tail = true // bpf_tail_call, or a helper call of any id
+		}
+	}
+	saves := map[int]uint16{}
+	for _, e := range entries {
+		saves[e] = writes[e] & all
+		if tail {
+			saves[e] = all
+		}
+	}
+	for changed := true; changed; { // callees' writes, to a fixpoint
+		changed = false
+		for f, ts := range calls {
+			for _, t := range ts {
+				if v := saves[f] | saves[t]; v != saves[f] {
+					saves[f], changed = v, true
+				}
+			}
+		}
+	}
+	return saves
 }
 
 // findTargets marks the slots control can reach other than from the

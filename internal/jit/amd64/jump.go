@@ -87,8 +87,9 @@ func (c *compiler) condJump(pc int, cond Cond, target int) {
 	c.jumpTo(cond, false, target)
 }
 
-// localCall enters a bpf-to-bpf callee: r6 to r9 are saved on the native
-// stack, r10 moves down one frame, and the callee's exit returns here.
+// localCall enters a bpf-to-bpf callee: the r6 to r9 it may change are
+// saved on the native stack, r10 moves down one frame, and the callee's
+// exit returns here.
 func (c *compiler) localCall(pc, target int) {
 	if c.r10Fixed {
 		// r10 is a frame top at any time, so it tells the call depth.
@@ -99,15 +100,7 @@ func (c *compiler) localCall(pc, target int) {
 			c.exitWith(ExitCallDepth, pc)
 			c.a.Ud2()
 		})
-		for _, r := range regMap[6:10] {
-			c.a.Push(r)
-		}
-		c.a.ALUImm(SUB, W64, RBP, StackSize)
-		c.fixups = append(c.fixups, fixup{at: c.a.Call(), target: target})
-		c.a.ALUImm(ADD, W64, RBP, StackSize)
-		for i := 9; i >= 6; i-- {
-			c.a.Pop(regMap[i])
-		}
+		c.callFrame(target)
 		return
 	}
 	depth := mem(ctxReg, offDepth)
@@ -125,16 +118,28 @@ func (c *compiler) localCall(pc, target int) {
 	j := c.a.JccShort(CondBE)
 	c.a.Store(W32, mem(ctxReg, offMaxDepth), tmp)
 	c.a.PatchShort(j, c.a.Len())
-	for _, r := range regMap[6:10] {
-		c.a.Push(r)
+	c.callFrame(target)
+	c.a.ALUMemImm(SUB, W32, depth, 1)
+}
+
+// callFrame calls target in a new frame, saving the callee-saved
+// registers (r6 to r9) the callee may change: those it or its callees
+// write, all four when a tail call may run other code there.
+func (c *compiler) callFrame(target int) {
+	save := c.clobbers(target)
+	for i := 6; i <= 9; i++ {
+		if save&(1<<i) != 0 {
+			c.a.Push(regMap[i])
+		}
 	}
 	c.a.ALUImm(SUB, W64, RBP, StackSize)
 	c.fixups = append(c.fixups, fixup{at: c.a.Call(), target: target})
 	c.a.ALUImm(ADD, W64, RBP, StackSize)
 	for i := 9; i >= 6; i-- {
-		c.a.Pop(regMap[i])
+		if save&(1<<i) != 0 {
+			c.a.Pop(regMap[i])
+		}
 	}
-	c.a.ALUMemImm(SUB, W32, depth, 1)
 }
 
 // inlineLookup is bpf_map_lookup_elem on an array map: r0 = the value's
