@@ -56,7 +56,10 @@ type Collection struct {
 	opts      CollectionOptions
 	cpu       int          // runs' default CPU
 	cpuLocks  []sync.Mutex // a CPU runs one program at a time, as in the kernel
-	engine    engineState
+	// gate: runs hold it shared; a repeated run that finds no other
+	// holds it alone and runs code without locked atomics.
+	gate   sync.RWMutex
+	engine engineState
 }
 
 // acquireCPU claims a CPU for a run: want if given, else the default CPU

@@ -113,9 +113,11 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 	}
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess})
+		opts := jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess}
+		jp, err := jit.New(insns, &opts)
 		if err == nil {
 			p.jit = jp
+			p.exclusiveOpts, p.exclusiveInsns = opts, insns
 			return jp.Interp(), nil
 		}
 		code, ierr := interp.New(insns, &interp.Options{Budget: budget, Helpers: env.Helpers})
@@ -209,17 +211,41 @@ type runMachine struct {
 	machine
 	im *interp.Machine
 	jm *jit.Machine
+	jp *jit.Program // the code jm runs
 }
 
-func (p *Program) acquireMachine(run *env.Run) (runMachine, error) {
+// exclusiveCode is the program compiled for exclusive runs (atomics
+// without the lock prefix), compiled on first use; nil if it cannot be.
+func (p *Program) exclusiveCode() *jit.Program {
+	p.exclusive.Lock()
+	defer p.exclusive.Unlock()
+	if p.jitX == nil && !p.exclusiveFailed {
+		o := p.exclusiveOpts
+		o.Exclusive = true
+		x, err := jit.New(p.exclusiveInsns, &o)
+		p.jitX, p.exclusiveFailed = x, err != nil
+	}
+	return p.jitX
+}
+
+// acquireMachine readies a machine for run; exclusive says no other run
+// of the collection happens meanwhile, so the JIT's code without locked
+// atomics may run.
+func (p *Program) acquireMachine(run *env.Run, exclusive bool) (runMachine, error) {
 	if p.jit != nil {
-		m, err := p.jit.Machine()
+		code := p.jit
+		if exclusive {
+			if x := p.exclusiveCode(); x != nil {
+				code = x
+			}
+		}
+		m, err := code.Machine()
 		if err != nil {
 			return runMachine{}, fmt.Errorf("program %s: %w", p.name, err)
 		}
 		m.Env = run
 		m.CPU = run.CPU
-		return runMachine{machine: m, jm: m}, nil
+		return runMachine{machine: m, jm: m, jp: code}, nil
 	}
 	m := p.prog.Code.Machine()
 	m.Env = run
@@ -228,7 +254,7 @@ func (p *Program) acquireMachine(run *env.Run) (runMachine, error) {
 
 func (p *Program) releaseMachine(m runMachine) {
 	if m.jm != nil {
-		p.jit.Release(m.jm)
+		m.jp.Release(m.jm)
 	} else {
 		p.prog.Code.Release(m.im)
 	}
@@ -256,5 +282,10 @@ func (m runMachine) finish(run *env.Run) {
 func (p *Program) closeCode() {
 	if p.jit != nil {
 		p.jit.Close()
+		p.exclusive.Lock()
+		if p.jitX != nil {
+			p.jitX.Close()
+		}
+		p.exclusive.Unlock()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync"
 	"syscall"
 	"time"
 
@@ -55,6 +56,13 @@ type Program struct {
 	// marks (they go through the context, which is converted).
 	verified  bool
 	ctxAccess []bool
+	// The code for exclusive runs (see Collection.gate), compiled on
+	// first use from the same instructions and options.
+	exclusive       sync.Mutex
+	jitX            *jit.Program
+	exclusiveFailed bool
+	exclusiveOpts   jit.Options
+	exclusiveInsns  asm.Instructions
 }
 
 // globalRegion is global data (.data, .rodata, .bss, ...) the program
@@ -225,11 +233,25 @@ func (p *Program) Run(opts *RunOptions) (*RunResult, error) {
 	if opts.CPU != nil && (*opts.CPU < 0 || *opts.CPU >= p.coll.opts.CPUs) {
 		return nil, fmt.Errorf("program %s: CPU %d outside the %d possible: %w", p.name, *opts.CPU, p.coll.opts.CPUs, syscall.EINVAL)
 	}
+	// Repeated runs take the collection for themselves when no other run
+	// is going on: nothing else then touches its maps from a program, so
+	// the JIT's atomics need no lock prefix (locked instructions cost
+	// user space twice what they cost the kernel on some hypervisors).
+	// Other runs wait for them; a trace callback could start one, so
+	// collections with one never do this.
+	exclusive := false
+	if p.jit != nil && opts.Repeat > 1 && p.coll.opts.TraceOutput == nil && p.coll.gate.TryLock() {
+		exclusive = true
+		defer p.coll.gate.Unlock()
+	} else {
+		p.coll.gate.RLock()
+		defer p.coll.gate.RUnlock()
+	}
 	cpu := p.coll.acquireCPU(opts.CPU)
 	defer p.coll.releaseCPU(cpu)
 	run := env.NewRun(p.prog, cpu, uint64(time.Now().UnixNano()))
 	run.Trace = p.coll.opts.TraceOutput
-	m, err := p.acquireMachine(run)
+	m, err := p.acquireMachine(run, exclusive)
 	if err != nil {
 		return nil, err
 	}

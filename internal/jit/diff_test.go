@@ -54,6 +54,11 @@ func runJIT(insns asm.Instructions, mem []byte, opts *interp.Options) outcome {
 	if opts != nil {
 		o.Budget, o.Helpers = opts.Budget, opts.Helpers
 	}
+	return runJITWith(insns, mem, o)
+}
+
+// runJITWith runs insns compiled with o.
+func runJITWith(insns asm.Instructions, mem []byte, o Options) outcome {
 	p, err := New(insns, &o)
 	if err != nil {
 		return outcome{err: err}

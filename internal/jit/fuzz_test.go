@@ -217,8 +217,9 @@ func FuzzDifferential(f *testing.F) {
 		if !errors.Is(want.err, interp.ErrBudgetExceeded) {
 			// Code that ended within the budget also runs without budget
 			// charges, as verified programs do (other code shapes, jumps
-			// fused), to the same end.
-			got = runJIT(insns, mem, unboundedOptions)
+			// fused), and with the atomics of exclusive runs, to the same
+			// end.
+			got = runJITWith(insns, mem, Options{Budget: interp.Unbounded, Helpers: fuzzOptions.Helpers, Exclusive: true})
 			if d := differ(want, got); d != "" {
 				t.Fatalf("without a budget:\n%s\n%s", asm.Disassemble(insns, asm.SyntaxLLVM), d)
 			}
@@ -226,4 +227,3 @@ func FuzzDifferential(f *testing.F) {
 	})
 }
 
-var unboundedOptions = &interp.Options{Budget: interp.Unbounded, Helpers: fuzzOptions.Helpers}

@@ -40,6 +40,10 @@ type Options struct {
 	// (false for other maps and maps without an index):
 	// bpf_map_lookup_elem on it runs inline in verified programs.
 	IndexedMaps func(addr uint64) (IndexedMap, bool)
+	// Exclusive compiles atomics without the lock prefix: only for runs
+	// during which no other thread runs a program that may touch the same
+	// memory (the caller guarantees it).
+	Exclusive bool
 	// CPUHelper says helper 8 (bpf_get_smp_processor_id) returns the
 	// Machine's CPU, so it runs inline.
 	CPUHelper bool
@@ -118,7 +122,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded}
+	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive}
 	if opts.Verified {
 		copts.Safe = provenSafe(insns)
 		if len(opts.CtxAccess) == len(insns) {

@@ -94,6 +94,15 @@ const (
 // Asm accumulates machine code.
 type Asm struct {
 	Buf []byte
+	// NoLock leaves out the lock prefix of LockXadd, LockCmpxchg and
+	// LockALU: for code no other thread runs at the same time.
+	NoLock bool
+}
+
+func (a *Asm) lock() {
+	if !a.NoLock {
+		a.byte1(0xf0)
+	}
 }
 
 // Len is the current offset.
@@ -392,7 +401,7 @@ func (a *Asm) Movsx(to, from Width, dst, src Reg) {
 
 // LockXadd emits lock xadd [m], r.
 func (a *Asm) LockXadd(w Width, m Mem, r Reg) {
-	a.byte1(0xf0)
+	a.lock()
 	a.opRM(w, []byte{0x0f, 0xc1}, r, m, false)
 }
 
@@ -401,13 +410,13 @@ func (a *Asm) Xchg(w Width, m Mem, r Reg) { a.opRM(w, []byte{0x87}, r, m, false)
 
 // LockCmpxchg emits lock cmpxchg [m], r (compares with rax).
 func (a *Asm) LockCmpxchg(w Width, m Mem, r Reg) {
-	a.byte1(0xf0)
+	a.lock()
 	a.opRM(w, []byte{0x0f, 0xb1}, r, m, false)
 }
 
 // LockALU emits lock op [m], r for add, or, and, xor.
 func (a *Asm) LockALU(op ALUOp, w Width, m Mem, r Reg) {
-	a.byte1(0xf0)
+	a.lock()
 	a.opRM(w, []byte{byte(op)<<3 | 1}, r, m, false)
 }
 

@@ -48,6 +48,10 @@ type Options struct {
 	HashMap func(addr uint64) (HashMap, bool)
 	// LPMMap, likewise, describes the LPM trie at a map address.
 	LPMMap func(addr uint64) (LPMMap, bool)
+	// Exclusive compiles atomics without the lock prefix (xchg as a load
+	// and a store): for runs during which no other thread runs code that
+	// may touch the same memory.
+	Exclusive bool
 	// NoBudget leaves out the budget charges: runs are not bounded
 	// (for programs a verifier proved to end).
 	NoBudget bool
@@ -147,6 +151,7 @@ type compiler struct {
 // cannot run (unresolved map or BTF references, kernel function calls).
 func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	c := &compiler{insns: insns, opts: opts}
+	c.a.NoLock = opts.Exclusive
 	c.a.Buf = make([]byte, 0, 64*len(insns)+256) // most programs fit: no regrowth
 	if err := c.check(); err != nil {
 		return nil, err

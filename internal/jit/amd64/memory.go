@@ -152,6 +152,10 @@ func (c *compiler) atomic(pc int, ins asm.Instruction) {
 	s := reg(ins.Src)
 	fetch := ins.Imm&asm.AtomicFetch != 0
 	switch op := ins.Imm &^ asm.AtomicFetch; {
+	case ins.Imm == asm.AtomicXchg && c.opts.Exclusive:
+		c.a.Load(w, tmp2, m)
+		c.a.Store(w, m, s)
+		c.a.Mov(W64, s, tmp2)
 	case ins.Imm == asm.AtomicXchg:
 		c.a.Xchg(w, m, s)
 	case ins.Imm == asm.AtomicCmpXchg:
