@@ -226,4 +226,3 @@ func FuzzDifferential(f *testing.F) {
 		}
 	})
 }
-
