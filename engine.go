@@ -113,7 +113,7 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 	}
 	if c.engine.engine == EngineJIT {
-		opts := jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess}
+		opts := jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, LoopHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess}
 		jp, err := jit.New(insns, &opts)
 		if err == nil {
 			p.jit = jp

@@ -40,6 +40,10 @@ type Options struct {
 	// (false for other maps and maps without an index):
 	// bpf_map_lookup_elem on it runs inline in verified programs.
 	IndexedMaps func(addr uint64) (IndexedMap, bool)
+	// LoopHelper says helper 181 is bpf_loop (as in the kernel): in
+	// verified programs (whose call depth the verifier bounded), calls
+	// with a constant callback run as native loops.
+	LoopHelper bool
 	// Exclusive compiles atomics without the lock prefix: only for runs
 	// during which no other thread runs a program that may touch the same
 	// memory (the caller guarantees it).
@@ -122,7 +126,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive}
+	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive, InlineLoop: opts.LoopHelper && opts.Verified}
 	if opts.Verified {
 		copts.Safe = provenSafe(insns)
 		if len(opts.CtxAccess) == len(insns) {

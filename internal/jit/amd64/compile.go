@@ -52,6 +52,10 @@ type Options struct {
 	// and a store): for runs during which no other thread runs code that
 	// may touch the same memory.
 	Exclusive bool
+	// InlineLoop says helper 181 is bpf_loop: a call with a constant
+	// callback runs as a native loop calling it (flags other than 0 and
+	// too many iterations still go to the helper).
+	InlineLoop bool
 	// NoBudget leaves out the budget charges: runs are not bounded
 	// (for programs a verifier proved to end).
 	NoBudget bool
@@ -69,8 +73,10 @@ type ArrayMap struct {
 
 // Helper ids the compiler knows.
 const (
-	helperMapLookup = 1 // bpf_map_lookup_elem
-	helperCPU       = 8 // bpf_get_smp_processor_id
+	helperMapLookup = 1       // bpf_map_lookup_elem
+	helperCPU       = 8       // bpf_get_smp_processor_id
+	helperLoop      = 181     // bpf_loop
+	maxLoops        = 1 << 23 // BPF_MAX_LOOPS
 )
 
 // Compiled is a program's machine code and where things are in it.
@@ -366,7 +372,7 @@ func (c *compiler) findClobbers() map[int]uint16 {
 	// from one function into another (unverified code may) gets no
 	// savings.
 	for pc, ins := range c.insns {
-		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode != asm.OpCall && (t < 0 || t >= n || fn(t) != fn(pc)) {
+		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode != asm.OpCall && !ins.IsLoadImm64() && (t < 0 || t >= n || fn(t) != fn(pc)) {
 			return nil
 		}
 		if pc+1 < n && fn(pc+1) != fn(pc) && ins.OpCode != asm.OpExit && ins.OpCode != asm.OpJA && ins.OpCode != asm.OpJA32 {
@@ -640,15 +646,35 @@ func (c *compiler) findInlineLookups() {
 // constR1 finds the constant r1 holds at slot pc: a 64-bit immediate
 // load in pc's block, with no later write to r1 before pc.
 func (c *compiler) constR1(pc int) (uint64, bool) {
+	q, ok := c.loadImmBefore(pc, asm.R1)
+	if !ok || c.insns[q].Src != asm.PseudoNone {
+		return 0, false
+	}
+	return asm.Imm64(c.insns[q], c.insns[q+1]), true
+}
+
+// constFunc finds the function whose address r2 holds at slot pc: a
+// "lddw r2, function" in pc's block with no later write to r2.
+func (c *compiler) constFunc(pc int) (int, bool) {
+	q, ok := c.loadImmBefore(pc, asm.R2)
+	if !ok || c.insns[q].Src != asm.PseudoFunc {
+		return 0, false
+	}
+	t := q + 1 + int(c.insns[q].Imm)
+	return t, t >= 0 && t < len(c.insns)
+}
+
+// loadImmBefore finds the 64-bit immediate load of r in pc's block that
+// r holds at pc: its first slot.
+func (c *compiler) loadImmBefore(pc int, r asm.Register) (int, bool) {
 	for q := pc - 1; q >= 0; q-- {
 		ins := c.insns[q]
 		if q > 0 && c.insns[q-1].IsLoadImm64() { // q is a lddw's second slot
 			q--
-			first := c.insns[q]
-			if first.Dst == asm.R1 {
-				return asm.Imm64(first, ins), first.Src == asm.PseudoNone
+			if c.insns[q].Dst == r {
+				return q, true
 			}
-		} else if writesReg(ins, asm.R1) {
+		} else if writesReg(ins, r) {
 			return 0, false
 		}
 		if c.leaders[q] > 0 {

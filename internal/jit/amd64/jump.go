@@ -45,6 +45,12 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 				c.inlineLPMLookup(lm)
 				return
 			}
+			if ins.Imm == helperLoop && c.opts.InlineLoop {
+				if fn, ok := c.constFunc(pc); ok {
+					c.inlineLoop(pc, fn)
+					return
+				}
+			}
 			if ins.Imm == helperCPU && c.opts.InlineCPU {
 				c.a.Load(W64, RAX, mem(ctxReg, offCPU))
 				return
@@ -197,4 +203,44 @@ func (c *compiler) inlineLookup(pc int, am ArrayMap) {
 			c.a.Patch(c.a.Jmp(), end)
 		})
 	}
+}
+
+// inlineLoop is bpf_loop(nr_loops, fn, ctx, flags) with fn known: the
+// callback is called natively, in a new frame, as the kernel's verifier
+// inlines the helper. r1 is the iteration and r2 ctx (r3 to r5 zero, as
+// the helper passes them); a nonzero return ends the loop; r0 is the
+// number of iterations run. Flags other than 0 and more than BPF_MAX_LOOPS
+// iterations go to the helper, which fails them. The count, ctx and the
+// iteration live on the native stack across the calls.
+func (c *compiler) inlineLoop(pc, fn int) {
+	c.a.Test(W64, RCX, RCX) // r4: flags
+	toHelper := c.a.Jcc(CondNE)
+	c.a.ALUImm(CMP, W64, RDI, maxLoops)
+	tooMany := c.a.Jcc(CondA)
+	c.a.Push(RDI) // [rsp+16]: the count
+	c.a.Push(RDX) // [rsp+8]: ctx
+	c.a.ALU(XOR, W32, RAX, RAX)
+	c.a.Push(RAX) // [rsp]: the iteration
+	loop := c.a.Len()
+	c.a.Load(W64, RDI, At(RSP, 0))
+	c.a.ALULoad(CMP, W64, RDI, At(RSP, 16))
+	done := c.a.Jcc(CondAE)
+	c.a.Load(W64, RSI, At(RSP, 8))
+	c.a.ALU(XOR, W32, RDX, RDX)
+	c.a.ALU(XOR, W32, RCX, RCX)
+	c.a.ALU(XOR, W32, R8, R8)
+	c.localCall(pc, fn)
+	c.a.ALUMemImm(ADD, W64, At(RSP, 0), 1)
+	c.a.Test(W64, RAX, RAX)
+	c.a.Patch(c.a.Jcc(CondE), loop)
+	c.a.Patch(done, c.a.Len())
+	c.a.Pop(RAX) // the iterations run
+	c.a.ALUImm(ADD, W64, RSP, 16)
+	back := c.a.Len()
+	c.slow = append(c.slow, func() {
+		c.a.Patch(toHelper, c.a.Len())
+		c.a.Patch(tooMany, c.a.Len())
+		c.exitWith(ExitHelper, pc)
+		c.a.Patch(c.a.Jmp(), back)
+	})
 }
