@@ -58,6 +58,7 @@ type Machine struct {
 	ctxPlain  bool                  // the context lies in a fixed region: plain memory
 	ctxClass  [amd64.CtxClasses]int // the fixed region each ClassCtx0+i is set to (-1: filler, -2: not set)
 	stale     bool                  // regions or context changed: tables to rebuild before running
+	ctxFresh  bool                  // CtxVal holds the converted fields of the context as it is
 	arrays    []uint64              // where each inlined array's values start (ClassArray0+i), once added as regions
 	indexed   bool                  // the arenas of inlined hash and LPM lookups are regions
 }
@@ -98,6 +99,7 @@ func (m *Machine) reset(p *Program) {
 	m.stale = true
 	m.arrays = m.arrays[:0]
 	m.indexed = false
+	m.ctxFresh = false
 }
 
 func (m *Machine) release() {
@@ -285,6 +287,7 @@ func (m *Machine) clearDyn() {
 // after every exit, since helpers and context stores change them.
 func (m *Machine) refillCtx() {
 	c := m.ctx
+	m.ctxFresh = true
 	for _, p := range m.progs {
 		for _, off := range p.comp.CtxOffsets {
 			key := ^uint64(0)

@@ -35,9 +35,12 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c.Regs = [11]uint64{1: r1, 2: r2, 10: addrOf(m.stack) + stackAreaSize}
 	c.Budget = m.prog.budget
 	c.Depth, c.MaxDepth = 0, 0
+	stale := m.stale
 	m.prepareTables()
 	m.ctxFields = len(m.prog.comp.CtxOffsets) > 0
-	if m.ctxFields {
+	// The converted fields are as the last run left them (helpers and
+	// stores that change them refill them), unless memory changed since.
+	if m.ctxFields && (stale || !m.ctxFresh) {
 		m.refillCtx()
 	}
 	m.running = true
@@ -128,10 +131,11 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 				m.refillCtx()
 			}
 		case amd64.ExitMemory:
-			if err := m.access(pc, cur.insns[pc]); err != nil {
+			ins := cur.insns[pc]
+			if err := m.access(pc, ins); err != nil {
 				return 0, err
 			}
-			if m.ctxFields {
+			if m.ctxFields && m.storesToContext(ins) {
 				m.refillCtx()
 			}
 		case amd64.ExitPacket:
@@ -260,13 +264,26 @@ func (m *Machine) loadPacket(pc int, ins asm.Instruction) (v uint64, ok bool, er
 	return v, true, nil
 }
 
+// storesToContext reports whether ins, a store or atomic just done (or a
+// load), wrote into the converted context: its fields may read
+// differently now.
+func (m *Machine) storesToContext(ins asm.Instruction) bool {
+	if ins.OpCode.Class() == asm.ClassLDX {
+		return false
+	}
+	_, in := m.inContext(m.ctx.Regs[ins.Dst]+uint64(int64(ins.Offset)), uint64(asm.SizeBytes(ins.OpCode.Size())))
+	return in
+}
+
 // keepsContext reports helpers (by Linux id) that change no context
 // field a program can load: after them the converted fields need not be
 // computed again. Helpers that run callbacks are not among them.
 func keepsContext(id int32) bool {
 	switch id {
 	case 1, 2, 3, // map lookup, update, delete
+		4, 45, 112, 113, 114, 115, // probe reads
 		5, 6, 7, 8, // ktime, trace_printk, prandom, smp_processor_id
+		26, 28, 68, // skb_load_bytes, csum_diff, skb_load_bytes_relative
 		12,         // tail call: the same context
 		14, 15, 16, // pid/tgid, uid/gid, comm
 		25,         // perf_event_output
