@@ -136,7 +136,8 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 				return 0, err
 			}
 			if m.ctxFields && m.storesToContext(ins) {
-				m.refillCtx()
+				// A store changes the field it writes (and no other).
+				m.refillStored(ins)
 			}
 		case amd64.ExitPacket:
 			v, ok, err := m.loadPacket(pc, cur.insns[pc])
@@ -273,6 +274,21 @@ func (m *Machine) storesToContext(ins asm.Instruction) bool {
 	}
 	_, in := m.inContext(m.ctx.Regs[ins.Dst]+uint64(int64(ins.Offset)), uint64(asm.SizeBytes(ins.OpCode.Size())))
 	return in
+}
+
+// refillStored refills the converted fields the context store ins wrote,
+// if loads take any of them from CtxVal.
+func (m *Machine) refillStored(ins asm.Instruction) {
+	off, _ := m.inContext(m.ctx.Regs[ins.Dst]+uint64(int64(ins.Offset)), 0)
+	end := off + uint64(asm.SizeBytes(ins.OpCode.Size()))
+	for _, p := range m.progs {
+		for _, f := range p.comp.CtxOffsets {
+			if uint64(f) < end && off < uint64(f)+4 {
+				m.refillCtx()
+				return
+			}
+		}
+	}
 }
 
 // keepsContext reports helpers (by Linux id) that change no context
