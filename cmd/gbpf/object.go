@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -114,6 +115,10 @@ func runObject(spec *gbpf.CollectionSpec, ps *gbpf.ProgramSpec, engine string, d
 		return nil, err
 	}
 	defer coll.Close()
+	// Loading and verifying left garbage; collect it now, so that the
+	// collector does not run beside the timed runs (on a machine with
+	// few cores it slows them down through shared caches).
+	runtime.GC()
 	res, err := coll.Programs[ps.Name].Run(&gbpf.RunOptions{Data: data, Context: ctx, Repeat: uint32(repeat)})
 	if err != nil {
 		var re *gbpf.RunError
