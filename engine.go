@@ -156,6 +156,7 @@ func inlineArray(addr uint64) (jit.ArrayMap, bool) {
 	size := int(spec.MaxEntries) * int(stride)
 	return jit.ArrayMap{
 		MaxEntries: spec.MaxEntries,
+		ValueSize:  spec.ValueSize,
 		Stride:     stride,
 		PerCPU:     spec.Type == maps.PerCPUArray,
 		Values: func(cpu int) []byte {

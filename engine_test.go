@@ -8,9 +8,9 @@ import (
 	"github.com/gbpf/gbpf/testdata"
 )
 
-// TestEngineOption checks which engine a collection reports: the
-// interpreter by default, the JIT when asked for and available, else the
-// interpreter with the reason.
+// TestEngineOption checks which engine a collection reports: the JIT by
+// default and when asked for, where it is available, else the
+// interpreter (with the reason when the JIT was asked for).
 func TestEngineOption(t *testing.T) {
 	spec, err := gbpf.LoadCollectionSpec(testdata.Path("tailcall.o"))
 	if err != nil {

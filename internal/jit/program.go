@@ -56,6 +56,7 @@ type Options struct {
 // ArrayMap is an array map whose lookups the JIT inlines.
 type ArrayMap struct {
 	MaxEntries uint32
+	ValueSize  uint32
 	Stride     uint32 // bytes from one value to the next
 	PerCPU     bool
 	// Values returns the values of a CPU (any CPU for ARRAY): MaxEntries
@@ -126,7 +127,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive, InlineLoop: opts.LoopHelper && opts.Verified}
+	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive, InlineLoop: opts.LoopHelper && opts.Verified, InlineUpdates: opts.Verified}
 	if opts.Verified {
 		copts.Safe = provenSafe(insns)
 		if len(opts.CtxAccess) == len(insns) {
@@ -150,7 +151,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 			if len(v0) == 0 || uint64(len(v0)) < uint64(am.MaxEntries)*uint64(am.Stride) {
 				return amd64.ArrayMap{}, false
 			}
-			a := amd64.ArrayMap{Base: addrOf(v0), MaxEntries: am.MaxEntries, Stride: am.Stride}
+			a := amd64.ArrayMap{Base: addrOf(v0), MaxEntries: am.MaxEntries, Stride: am.Stride, ValueSize: am.ValueSize, Update: am.Writable && am.ValueSize > 0}
 			if am.PerCPU {
 				a.CPUStride = uint64(am.MaxEntries) * uint64(am.Stride)
 			}

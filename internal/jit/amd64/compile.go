@@ -56,6 +56,10 @@ type Options struct {
 	// callback runs as a native loop calling it (flags other than 0 and
 	// too many iterations still go to the helper).
 	InlineLoop bool
+	// InlineUpdates lets bpf_map_update_elem on array maps that allow it
+	// (ArrayMap.Update) run inline: only for verified programs, since the
+	// value is copied without a check.
+	InlineUpdates bool
 	// NoBudget leaves out the budget charges: runs are not bounded
 	// (for programs a verifier proved to end).
 	NoBudget bool
@@ -69,11 +73,19 @@ type ArrayMap struct {
 	MaxEntries uint32
 	Stride     uint32
 	CPUStride  uint64 // 0 for ARRAY
+	// ValueSize and Update: bpf_map_update_elem on the map may run
+	// inline (Options.InlineUpdates), copying ValueSize bytes.
+	ValueSize uint32
+	Update    bool
 }
+
+// maxInlineValue bounds the values an inline update copies.
+const maxInlineValue = 256
 
 // Helper ids the compiler knows.
 const (
 	helperMapLookup = 1       // bpf_map_lookup_elem
+	helperMapUpdate = 2       // bpf_map_update_elem
 	helperCPU       = 8       // bpf_get_smp_processor_id
 	helperLoop      = 181     // bpf_loop
 	maxLoops        = 1 << 23 // BPF_MAX_LOOPS
@@ -143,8 +155,9 @@ type compiler struct {
 	inline  map[int]int     // lookup calls run inline, by slot: their map's index in arrays
 	arrays  []uint64        // the maps of inlined lookups
 	arrayAt []ArrayMap
-	hashAt  map[int]HashMap // hash lookups run inline, by slot
-	lpmAt   map[int]LPMMap  // LPM lookups run inline, by slot
+	hashAt  map[int]HashMap  // hash lookups run inline, by slot
+	lpmAt   map[int]LPMMap   // LPM lookups run inline, by slot
+	updates map[int]ArrayMap // array updates run inline, by slot
 
 	targeted   []bool         // slots some jump, call or function address targets
 	saves      map[int]uint16 // per function entry: the r6-r9 its calls clobber (clobbers)
@@ -595,11 +608,23 @@ func (c *compiler) findInlineLookups() {
 	}
 	index := map[uint64]int{}
 	for pc, ins := range c.insns {
-		if ins.OpCode != asm.OpCall || ins.Src != asm.CallHelper || ins.Imm != helperMapLookup {
+		if ins.OpCode != asm.OpCall || ins.Src != asm.CallHelper || (ins.Imm != helperMapLookup && ins.Imm != helperMapUpdate) {
 			continue
 		}
 		addr, ok := c.constR1(pc)
 		if !ok {
+			continue
+		}
+		if ins.Imm == helperMapUpdate {
+			if !c.opts.InlineUpdates || c.opts.ArrayMap == nil {
+				continue
+			}
+			if am, ok := c.opts.ArrayMap(addr); ok && am.Update && am.MaxEntries > 0 && am.ValueSize > 0 && am.ValueSize <= maxInlineValue {
+				if c.updates == nil {
+					c.updates = map[int]ArrayMap{}
+				}
+				c.updates[pc] = am
+			}
 			continue
 		}
 		if c.opts.HashMap != nil {

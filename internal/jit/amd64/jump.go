@@ -37,6 +37,10 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 				c.inlineLookup(pc, c.arrayAt[k])
 				return
 			}
+			if am, ok := c.updates[pc]; ok {
+				c.inlineArrayUpdate(pc, am)
+				return
+			}
 			if hm, ok := c.hashAt[pc]; ok {
 				c.inlineHashLookup(hm)
 				return
@@ -240,6 +244,59 @@ func (c *compiler) inlineLoop(pc, fn int) {
 	c.slow = append(c.slow, func() {
 		c.a.Patch(toHelper, c.a.Len())
 		c.a.Patch(tooMany, c.a.Len())
+		c.exitWith(ExitHelper, pc)
+		c.a.Patch(c.a.Jmp(), back)
+	})
+}
+
+// inlineArrayUpdate is bpf_map_update_elem on an array map with flags
+// BPF_ANY or BPF_EXIST and a key in range: the value is copied into the
+// key's slot (the current CPU's for a per-CPU array) and r0 = 0. Other
+// flags and keys go to the helper, which fails them as the kernel does.
+func (c *compiler) inlineArrayUpdate(pc int, am ArrayMap) {
+	// r2 = key, r3 = value, r4 = flags.
+	c.a.Test(W64, RCX, RCX)
+	anyFlags := c.a.JccShort(CondE)
+	c.a.ALUImm(CMP, W64, RCX, 2) // BPF_EXIST
+	toHelper := []int{c.a.Jcc(CondNE)}
+	c.a.PatchShort(anyFlags, c.a.Len())
+	c.a.Load(W32, tmp, At(RSI, 0))
+	c.a.ALUImm(CMP, W32, tmp, int32(am.MaxEntries))
+	toHelper = append(toHelper, c.a.Jcc(CondAE))
+	c.a.ImulImm(W64, tmp, tmp, int32(am.Stride))
+	c.a.MovImm(RAX, am.Base)
+	c.a.ALU(ADD, W64, RAX, tmp)
+	if am.CPUStride != 0 {
+		c.a.Load(W64, tmp, mem(ctxReg, offCPU))
+		if am.CPUStride > 1<<31-1 {
+			c.a.MovImm(tmp2, am.CPUStride)
+			c.a.Imul(W64, tmp, tmp2)
+		} else {
+			c.a.ImulImm(W64, tmp, tmp, int32(am.CPUStride))
+		}
+		c.a.ALU(ADD, W64, RAX, tmp)
+	}
+	for off := 0; off < int(am.ValueSize); {
+		w, n := W64, 8
+		switch left := int(am.ValueSize) - off; {
+		case left >= 8:
+		case left >= 4:
+			w, n = W32, 4
+		case left >= 2:
+			w, n = W16, 2
+		default:
+			w, n = W8, 1
+		}
+		c.a.Load(w, tmp, At(RDX, int32(off)))
+		c.a.Store(w, At(RAX, int32(off)), tmp)
+		off += n
+	}
+	c.a.ALU(XOR, W32, RAX, RAX)
+	back := c.a.Len()
+	c.slow = append(c.slow, func() {
+		for _, j := range toHelper {
+			c.a.Patch(j, c.a.Len())
+		}
 		c.exitWith(ExitHelper, pc)
 		c.a.Patch(c.a.Jmp(), back)
 	})
