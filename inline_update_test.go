@@ -43,7 +43,7 @@ func TestInlineArrayUpdate(t *testing.T) {
 		}
 		insns = append(insns, asm.Mov.Reg(asm.R0, asm.R7), asm.Return())
 		spec := &gbpf.CollectionSpec{
-			Maps: map[string]*ebpf.MapSpec{"vals": {Name: "vals", Type: typ, KeySize: 4, ValueSize: 12, MaxEntries: 8}},
+			Maps:     map[string]*ebpf.MapSpec{"vals": {Name: "vals", Type: typ, KeySize: 4, ValueSize: 12, MaxEntries: 8}},
 			Programs: map[string]*ebpf.ProgramSpec{"update": {Name: "update", Type: ebpf.XDP, License: "GPL", Instructions: insns}},
 		}
 		var results []uint64
