@@ -9,30 +9,13 @@ import (
 	"testing"
 
 	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/env"
 	"github.com/gbpf/gbpf/internal/interp"
 )
 
-// loopHelpers add bpf_loop (181) as the kernel defines it to hostHelpers:
-// flags must be 0, at most 1<<23 iterations, a nonzero return stops.
+// loopHelpers add gbpf's bpf_loop (181) to hostHelpers.
 var loopHelpers = func() map[int32]interp.Helper {
-	h := map[int32]interp.Helper{181: func(m *interp.Machine, n, fn, ctx, flags, _ uint64) (uint64, error) {
-		if flags != 0 {
-			return ^uint64(21), nil // -EINVAL
-		}
-		if n > 1<<23 {
-			return uint64(uint32(0xfffffff9)), nil // -E2BIG, zero-extended
-		}
-		for i := uint64(0); i < n; i++ {
-			ret, err := m.CallFunc(fn, i, ctx, 0, 0, 0)
-			if err != nil {
-				return 0, err
-			}
-			if ret != 0 {
-				return i + 1, nil
-			}
-		}
-		return n, nil
-	}}
+	h := map[int32]interp.Helper{181: env.Helpers[181]}
 	for id, f := range hostHelpers {
 		h[id] = f
 	}

@@ -117,16 +117,19 @@ func newHash(spec *Spec, cpus int) (*hash, error) {
 }
 
 // Layout describes the map's index for native lookups.
-func (h *hash) Layout() (HashLayout, bool) {
-	if h.ix == nil {
+func (h *hash) Layout() (HashLayout, bool) { return indexLayout(h.ix, &h.base, h.percpu, h.stride) }
+
+// indexLayout describes the index ix of a hash-shaped map.
+func indexLayout(ix *hashIndex, b *base, percpu bool, stride int) (HashLayout, bool) {
+	if ix == nil {
 		return HashLayout{}, false
 	}
-	l := h.ix.layout()
-	if h.percpu {
-		l.CPUStride = uint32(h.stride)
+	l := ix.layout()
+	if percpu {
+		l.CPUStride = uint32(stride)
 	}
-	l.Writable = h.spec.Flags&FlagRdonlyProg == 0
-	l.Name = h.spec.Name
+	l.Writable = b.spec.Flags&FlagRdonlyProg == 0
+	l.Name = b.spec.Name
 	return l, true
 }
 

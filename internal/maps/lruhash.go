@@ -43,17 +43,9 @@ func newLRUHash(spec *Spec, cpus int) (*lruHash, error) {
 
 // Layout describes the map's index for native lookups.
 func (h *lruHash) Layout() (HashLayout, bool) {
-	if h.ix == nil {
-		return HashLayout{}, false
-	}
-	l := h.ix.layout()
-	if h.percpu {
-		l.CPUStride = uint32(h.stride)
-	}
-	l.LRU = true
-	l.Writable = h.spec.Flags&FlagRdonlyProg == 0
-	l.Name = h.spec.Name
-	return l, true
+	l, ok := indexLayout(h.ix, &h.base, h.percpu, h.stride)
+	l.LRU = ok
+	return l, ok
 }
 
 // add puts e into the table and the index.

@@ -163,30 +163,7 @@ func (c *compiler) inlineLookup(pc int, am ArrayMap) {
 	c.a.Load(W32, tmp, key)
 	c.a.ALUImm(CMP, W32, tmp, int32(am.MaxEntries))
 	null := c.a.Jcc(CondAE)
-	switch s := am.Stride; {
-	case s&(s-1) == 0:
-		n := uint8(0)
-		for 1<<n < s {
-			n++
-		}
-		if n > 0 {
-			c.a.ShiftImm(SHL, W64, tmp, n)
-		}
-	default:
-		c.a.ImulImm(W64, tmp, tmp, int32(s))
-	}
-	c.a.MovImm(RAX, am.Base)
-	c.a.ALU(ADD, W64, RAX, tmp)
-	if am.CPUStride != 0 {
-		c.a.Load(W64, tmp, mem(ctxReg, offCPU))
-		if am.CPUStride > 1<<31-1 {
-			c.a.MovImm(tmp2, am.CPUStride)
-			c.a.Imul(W64, tmp, tmp2)
-		} else {
-			c.a.ImulImm(W64, tmp, tmp, int32(am.CPUStride))
-		}
-		c.a.ALU(ADD, W64, RAX, tmp)
-	}
+	c.arraySlot(am)
 	done := c.a.Jmp()
 	c.a.Patch(null, c.a.Len())
 	c.a.ALU(XOR, W32, RAX, RAX)
@@ -263,19 +240,7 @@ func (c *compiler) inlineArrayUpdate(pc int, am ArrayMap) {
 	c.a.Load(W32, tmp, At(RSI, 0))
 	c.a.ALUImm(CMP, W32, tmp, int32(am.MaxEntries))
 	toHelper = append(toHelper, c.a.Jcc(CondAE))
-	c.a.ImulImm(W64, tmp, tmp, int32(am.Stride))
-	c.a.MovImm(RAX, am.Base)
-	c.a.ALU(ADD, W64, RAX, tmp)
-	if am.CPUStride != 0 {
-		c.a.Load(W64, tmp, mem(ctxReg, offCPU))
-		if am.CPUStride > 1<<31-1 {
-			c.a.MovImm(tmp2, am.CPUStride)
-			c.a.Imul(W64, tmp, tmp2)
-		} else {
-			c.a.ImulImm(W64, tmp, tmp, int32(am.CPUStride))
-		}
-		c.a.ALU(ADD, W64, RAX, tmp)
-	}
+	c.arraySlot(am)
 	for off := 0; off < int(am.ValueSize); {
 		w, n := W64, 8
 		switch left := int(am.ValueSize) - off; {
@@ -300,4 +265,33 @@ func (c *compiler) inlineArrayUpdate(pc int, am ArrayMap) {
 		c.exitWith(ExitHelper, pc)
 		c.a.Patch(c.a.Jmp(), back)
 	})
+}
+
+// arraySlot sets rax to the address of the value of key tmp (in range)
+// of am: the current CPU's for a per-CPU array.
+func (c *compiler) arraySlot(am ArrayMap) {
+	switch s := am.Stride; {
+	case s&(s-1) == 0:
+		n := uint8(0)
+		for 1<<n < s {
+			n++
+		}
+		if n > 0 {
+			c.a.ShiftImm(SHL, W64, tmp, n)
+		}
+	default:
+		c.a.ImulImm(W64, tmp, tmp, int32(s))
+	}
+	c.a.MovImm(RAX, am.Base)
+	c.a.ALU(ADD, W64, RAX, tmp)
+	if am.CPUStride != 0 {
+		c.a.Load(W64, tmp, mem(ctxReg, offCPU))
+		if am.CPUStride > 1<<31-1 {
+			c.a.MovImm(tmp2, am.CPUStride)
+			c.a.Imul(W64, tmp, tmp2)
+		} else {
+			c.a.ImulImm(W64, tmp, tmp, int32(am.CPUStride))
+		}
+		c.a.ALU(ADD, W64, RAX, tmp)
+	}
 }
