@@ -113,11 +113,9 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 	}
 	if c.engine.engine == EngineJIT {
-		opts := jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, LoopHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess}
-		jp, err := jit.New(insns, &opts)
+		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, LoopHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess})
 		if err == nil {
 			p.jit = jp
-			p.exclusiveOpts, p.exclusiveInsns = opts, insns
 			return jp.Interp(), nil
 		}
 		code, ierr := interp.New(insns, &interp.Options{Budget: budget, Helpers: env.Helpers})
@@ -215,20 +213,6 @@ type runMachine struct {
 	jp *jit.Program // the code jm runs
 }
 
-// exclusiveCode is the program compiled for exclusive runs (atomics
-// without the lock prefix), compiled on first use; nil if it cannot be.
-func (p *Program) exclusiveCode() *jit.Program {
-	p.exclusive.Lock()
-	defer p.exclusive.Unlock()
-	if p.jitX == nil && !p.exclusiveFailed {
-		o := p.exclusiveOpts
-		o.Exclusive = true
-		x, err := jit.New(p.exclusiveInsns, &o)
-		p.jitX, p.exclusiveFailed = x, err != nil
-	}
-	return p.jitX
-}
-
 // acquireMachine readies a machine for run; exclusive says no other run
 // of the collection happens meanwhile, so the JIT's code without locked
 // atomics may run.
@@ -236,7 +220,7 @@ func (p *Program) acquireMachine(run *env.Run, exclusive bool) (runMachine, erro
 	if p.jit != nil {
 		code := p.jit
 		if exclusive {
-			if x := p.exclusiveCode(); x != nil {
+			if x := p.jit.Exclusive(); x != nil {
 				code = x
 			}
 		}
@@ -283,10 +267,5 @@ func (m runMachine) finish(run *env.Run) {
 func (p *Program) closeCode() {
 	if p.jit != nil {
 		p.jit.Close()
-		p.exclusive.Lock()
-		if p.jitX != nil {
-			p.jitX.Close()
-		}
-		p.exclusive.Unlock()
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall"
 	"time"
 
@@ -56,13 +55,6 @@ type Program struct {
 	// marks (they go through the context, which is converted).
 	verified  bool
 	ctxAccess []bool
-	// The code for exclusive runs (see Collection.gate), compiled on
-	// first use from the same instructions and options.
-	exclusive       sync.Mutex
-	jitX            *jit.Program
-	exclusiveFailed bool
-	exclusiveOpts   jit.Options
-	exclusiveInsns  asm.Instructions
 }
 
 // globalRegion is global data (.data, .rodata, .bss, ...) the program

@@ -283,8 +283,9 @@ func (m *Machine) clearDyn() {
 }
 
 // refillCtx computes the converted context fields the run's programs
-// load (amd64.Compiled.CtxOffsets) for Context.CtxVal: at the start and
-// after every exit, since helpers and context stores change them.
+// load (amd64.Compiled.CtxOffsets) for Context.CtxVal: before a run when
+// memory changed, after helpers that may change the context, and after
+// stores into a field loads convert.
 func (m *Machine) refillCtx() {
 	c := m.ctx
 	m.ctxFresh = true

@@ -99,6 +99,10 @@ type Program struct {
 	closed              bool
 	arrays              []ArrayMap   // the maps of inlined lookups, by class
 	indexed             []IndexedMap // the maps of inlined hash and LPM lookups
+
+	opts          Options  // what p was compiled with, for its exclusive form
+	exclusive     *Program // that form, compiled on first use (Exclusive)
+	exclusiveOnce sync.Once
 }
 
 // machines are shared by all programs: a machine's memory (stacks and
@@ -129,11 +133,13 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	insns = append(asm.Instructions(nil), insns...)
 	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive, InlineLoop: opts.LoopHelper && opts.Verified, InlineUpdates: opts.Verified}
 	if opts.Verified {
-		copts.Safe = provenSafe(insns)
 		if len(opts.CtxAccess) == len(insns) {
+			copts.Safe = make([]bool, len(insns))
 			for pc, ctx := range opts.CtxAccess {
 				copts.Safe[pc] = !ctx
 			}
+		} else {
+			copts.Safe = provenSafe(insns)
 		}
 		for pc, s := range opts.Safe {
 			if pc < len(copts.Safe) {
@@ -182,7 +188,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{insns: insns, comp: comp, code: code, view: view, helpers: opts.Helpers, budget: opts.Budget}
+	p := &Program{insns: insns, comp: comp, code: code, view: view, helpers: opts.Helpers, budget: opts.Budget, opts: *opts}
 	if p.budget == 0 {
 		p.budget = interp.DefaultBudget
 	}
@@ -213,11 +219,31 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 // that runs the same code. Its Attached value is p.
 func (p *Program) Interp() *interp.Program { return p.view }
 
-// Close releases the machine code. No run of p may be in progress; later
-// runs fail.
+// Close releases the machine code, its exclusive form's too. No run of p
+// may be in progress; later runs fail.
 func (p *Program) Close() error {
 	p.closed = true
+	p.exclusiveOnce.Do(func() {}) // none compiled from now on
+	if p.exclusive != nil && p.exclusive != p {
+		p.exclusive.Close()
+	}
 	return p.code.Close()
+}
+
+// Exclusive is p compiled with Options.Exclusive (atomics without the
+// lock prefix), compiled on first use, for runs during which no other
+// thread runs a program that may touch the same memory; nil if it could
+// not be compiled or p is closed.
+func (p *Program) Exclusive() *Program {
+	if p.opts.Exclusive {
+		return p
+	}
+	p.exclusiveOnce.Do(func() {
+		o := p.opts
+		o.Exclusive = true
+		p.exclusive, _ = New(p.insns, &o)
+	})
+	return p.exclusive
 }
 
 // Checks is how many memory accesses of the program's code are checked

@@ -135,9 +135,8 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 			if err := m.access(pc, ins); err != nil {
 				return 0, err
 			}
-			if m.ctxFields && m.storesToContext(ins) {
-				// A store changes the field it writes (and no other).
-				m.refillStored(ins)
+			if m.ctxFields {
+				m.afterContextStore(ins)
 			}
 		case amd64.ExitPacket:
 			v, ok, err := m.loadPacket(pc, cur.insns[pc])
@@ -265,25 +264,22 @@ func (m *Machine) loadPacket(pc int, ins asm.Instruction) (v uint64, ok bool, er
 	return v, true, nil
 }
 
-// storesToContext reports whether ins, a store or atomic just done (or a
-// load), wrote into the converted context: its fields may read
-// differently now.
-func (m *Machine) storesToContext(ins asm.Instruction) bool {
+// afterContextStore refills the converted fields when ins, a store or
+// atomic just done by Go (or a load, which changes nothing), wrote into
+// the context over a field loads take from CtxVal: a store changes the
+// field it writes and no other.
+func (m *Machine) afterContextStore(ins asm.Instruction) {
 	if ins.OpCode.Class() == asm.ClassLDX {
-		return false
+		return
 	}
-	_, in := m.inContext(m.ctx.Regs[ins.Dst]+uint64(int64(ins.Offset)), uint64(asm.SizeBytes(ins.OpCode.Size())))
-	return in
-}
-
-// refillStored refills the converted fields the context store ins wrote,
-// if loads take any of them from CtxVal.
-func (m *Machine) refillStored(ins asm.Instruction) {
-	off, _ := m.inContext(m.ctx.Regs[ins.Dst]+uint64(int64(ins.Offset)), 0)
-	end := off + uint64(asm.SizeBytes(ins.OpCode.Size()))
+	size := uint64(asm.SizeBytes(ins.OpCode.Size()))
+	off, in := m.inContext(m.ctx.Regs[ins.Dst]+uint64(int64(ins.Offset)), size)
+	if !in {
+		return
+	}
 	for _, p := range m.progs {
 		for _, f := range p.comp.CtxOffsets {
-			if uint64(f) < end && off < uint64(f)+4 {
+			if uint64(f) < off+size && off < uint64(f)+4 {
 				m.refillCtx()
 				return
 			}

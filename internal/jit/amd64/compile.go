@@ -159,11 +159,10 @@ type compiler struct {
 	lpmAt   map[int]LPMMap   // LPM lookups run inline, by slot
 	updates map[int]ArrayMap // array updates run inline, by slot
 
-	targeted   []bool         // slots some jump, call or function address targets
-	saves      map[int]uint16 // per function entry: the r6-r9 its calls clobber (clobbers)
-	savesFound bool
-	skipNext   bool // the instruction compiled also did the next one's work
-	indexed    []uint64
+	targeted []bool         // slots some jump, call or function address targets
+	saves    map[int]uint16 // per function entry: the r6-r9 its calls clobber (clobbers)
+	skipNext bool           // the instruction compiled also did the next one's work
+	indexed  []uint64
 }
 
 // Compile translates a validated program. It reports instructions it
@@ -177,6 +176,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	}
 	c.findBlocks()
 	c.findTargets()
+	c.saves = c.findClobbers()
 	c.r10Fixed = !writesR10(insns)
 	c.findCtxRegs()
 	c.findInlineLookups()
@@ -355,9 +355,6 @@ func (c *compiler) findBlocks() {
 // code runs in the callee's frame and returns to the caller).
 func (c *compiler) clobbers(entry int) uint16 {
 	const all = 0xf << 6
-	if !c.savesFound {
-		c.saves, c.savesFound = c.findClobbers(), true
-	}
 	if v, ok := c.saves[entry]; ok {
 		return v
 	}
@@ -367,20 +364,8 @@ func (c *compiler) clobbers(entry int) uint16 {
 func (c *compiler) findClobbers() map[int]uint16 {
 	const all = 0xf << 6
 	n := len(c.insns)
-	entries := []int{0}
-	for pc, ins := range c.insns {
-		if ins.OpCode == asm.OpCall && ins.Src == asm.CallLocal {
-			if t, ok := ins.JumpTarget(pc); ok {
-				entries = append(entries, t)
-			}
-		}
-		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
-			entries = append(entries, pc+1+int(ins.Imm))
-		}
-	}
-	slices.Sort(entries)
-	entries = slices.Compact(entries)
-	fn := func(pc int) int { i, _ := slices.BinarySearch(entries, pc+1); return entries[i-1] }
+	entries := funcEntries(c.insns)
+	fn := func(pc int) int { return entries[funcIndex(entries, pc)] }
 	// Writes are found per function's slots: code that jumps or falls
 	// from one function into another (unverified code may) gets no
 	// savings.
@@ -440,13 +425,9 @@ func (c *compiler) findClobbers() map[int]uint16 {
 func (c *compiler) findTargets() {
 	c.targeted = make([]bool, len(c.insns)+1)
 	for pc, ins := range c.insns {
+		// Function addresses (lddw) are jump targets too.
 		if t, ok := ins.JumpTarget(pc); ok && t >= 0 && t <= len(c.insns) {
 			c.targeted[t] = true
-		}
-		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
-			if t := pc + 1 + int(ins.Imm); t >= 0 && t <= len(c.insns) {
-				c.targeted[t] = true
-			}
 		}
 	}
 }
@@ -547,23 +528,37 @@ func (c *compiler) findCtxRegs() {
 	c.ctxRegs = in
 }
 
-// maxCallDepth bounds the bpf-to-bpf call depth a run of insns reaches
-// below its entry frame: the call graph's longest path, or the frame
-// limit when calls recurse or helpers call back into the program.
-func maxCallDepth(insns asm.Instructions) int {
-	var entries []int
-	entries = append(entries, 0)
+// funcEntries are the first slots of the program's functions, sorted:
+// 0, the targets of bpf-to-bpf calls and the functions whose address is
+// taken (callbacks). Validated code has its targets in range.
+func funcEntries(insns asm.Instructions) []int {
+	entries := []int{0}
 	for pc, ins := range insns {
-		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
-			return MaxFrames - 1
-		}
-		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode == asm.OpCall {
+		if t, ok := ins.JumpTarget(pc); ok && (ins.OpCode == asm.OpCall || ins.IsLoadImm64()) {
 			entries = append(entries, t)
 		}
 	}
 	slices.Sort(entries)
-	entries = slices.Compact(entries)
-	fn := func(pc int) int { i, _ := slices.BinarySearch(entries, pc+1); return i - 1 }
+	return slices.Compact(entries)
+}
+
+// funcIndex is the index in entries of the function holding slot pc.
+func funcIndex(entries []int, pc int) int {
+	i, _ := slices.BinarySearch(entries, pc+1)
+	return i - 1
+}
+
+// maxCallDepth bounds the bpf-to-bpf call depth a run of insns reaches
+// below its entry frame: the call graph's longest path, or the frame
+// limit when calls recurse or helpers call back into the program.
+func maxCallDepth(insns asm.Instructions) int {
+	for _, ins := range insns {
+		if ins.IsLoadImm64() && ins.Src == asm.PseudoFunc {
+			return MaxFrames - 1
+		}
+	}
+	entries := funcEntries(insns)
+	fn := func(pc int) int { return funcIndex(entries, pc) }
 	callees := make([][]int, len(entries))
 	for pc, ins := range insns {
 		if t, ok := ins.JumpTarget(pc); ok && ins.OpCode == asm.OpCall {

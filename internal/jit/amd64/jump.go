@@ -170,19 +170,7 @@ func (c *compiler) inlineLookup(pc int, am ArrayMap) {
 	end := c.a.Len()
 	c.a.Patch(done, end)
 	for _, ps := range pending {
-		c.slow = append(c.slow, func() {
-			c.a.Patch(ps.j, c.a.Len())
-			if ps.hit >= 0 {
-				for slot := 0; slot < DynSlots; slot++ {
-					c.a.Mov(W64, tmp2, tmp)
-					c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)))
-					c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)+8))
-					c.a.Patch(c.a.Jcc(CondBE), ps.hit)
-				}
-			}
-			c.exitWith(ExitHelper, pc)
-			c.a.Patch(c.a.Jmp(), end)
-		})
+		c.slowExit(ps, ExitHelper, pc, end)
 	}
 }
 

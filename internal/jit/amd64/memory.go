@@ -67,22 +67,29 @@ type pendingSlow struct{ j, hit, kind, sizeIdx int }
 func (c *compiler) accessDone() {
 	resume := c.a.Len()
 	for _, ps := range c.pendingSlow {
-		pc := c.pendingPC
-		c.slow = append(c.slow, func() {
-			c.a.Patch(ps.j, c.a.Len())
-			if ps.hit >= 0 {
-				for slot := 0; slot < DynSlots; slot++ {
-					c.a.Mov(W64, tmp2, tmp)
-					c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)))
-					c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)+8))
-					c.a.Patch(c.a.Jcc(CondBE), ps.hit)
-				}
-			}
-			c.exitWith(ExitMemory, pc)
-			c.a.Patch(c.a.Jmp(), resume)
-		})
+		c.slowExit(ps, ExitMemory, c.pendingPC, resume)
 	}
 	c.pendingSlow = c.pendingSlow[:0]
+}
+
+// slowExit emits, out of line, the slow path of the check ps: the
+// address in tmp tried against the helpers' regions (Context.Dyn),
+// going back to ps.hit when one holds it, else the exit code for pc,
+// after which native code resumes at resume.
+func (c *compiler) slowExit(ps pendingSlow, code uint32, pc, resume int) {
+	c.slow = append(c.slow, func() {
+		c.a.Patch(ps.j, c.a.Len())
+		if ps.hit >= 0 {
+			for slot := 0; slot < DynSlots; slot++ {
+				c.a.Mov(W64, tmp2, tmp)
+				c.a.ALULoad(SUB, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)))
+				c.a.ALULoad(CMP, W64, tmp2, mem(ctxReg, offDynBound(ps.kind, ps.sizeIdx, slot)+8))
+				c.a.Patch(c.a.Jcc(CondBE), ps.hit)
+			}
+		}
+		c.exitWith(code, pc)
+		c.a.Patch(c.a.Jmp(), resume)
+	})
 }
 
 // safe reports whether an access needs no run-time check: a verifier
