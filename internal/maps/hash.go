@@ -151,6 +151,12 @@ func (h *hash) unlink(e *elem) {
 	}
 }
 
+// remove takes e out of the table and the index.
+func (h *hash) remove(e *elem) {
+	h.t.remove(e)
+	h.unlink(e)
+}
+
 func (h *hash) HostValueSize() int {
 	if h.percpu {
 		return h.cpus * h.stride
@@ -254,8 +260,7 @@ func (h *hash) del(key []byte) error {
 	if e == nil {
 		return errNoEnt
 	}
-	h.t.remove(e)
-	h.unlink(e)
+	h.remove(e)
 	return nil
 }
 
@@ -332,7 +337,6 @@ func (h *hash) LookupAndDelete(key, valueOut []byte) error {
 		return errNoEnt
 	}
 	copy(valueOut, e.value)
-	h.t.remove(e)
-	h.unlink(e)
+	h.remove(e)
 	return nil
 }

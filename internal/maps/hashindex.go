@@ -35,7 +35,6 @@ type hashIndex struct {
 }
 
 const (
-	hashElemNext = 0
 	hashElemHash = 8
 	hashElemRef  = 12
 	hashElemKey  = 16
