@@ -83,8 +83,11 @@ func (v *verifier) atomic(ins asm.Instruction) {
 	if ins.Imm == asm.AtomicCmpXchg {
 		v.readReg(asm.R0)
 	}
-	if (int64(dst.off)+int64(ins.Offset)+int64(dst.tn.v))%int64(size) != 0 || !dst.tn.isConst() && dst.tn.v&uint64(size-1) != 0 {
-		v.reject("", "misaligned access off %d size %d", int(dst.off)+int(ins.Offset), size)
+	// Atomics are always strictly aligned: every value the variable part
+	// may take, not just its known bits, must keep the address aligned.
+	if at := dst.tn.add(tconst(uint64(int64(dst.off) + int64(ins.Offset)))); (at.v|at.m)&uint64(size-1) != 0 {
+		what := map[regType]string{ptrMapValue: "value ", ptrStack: "stack "}[dst.t]
+		v.reject("", "misaligned %saccess off (%#x; %#x)+%d+%d size %d", what, dst.tn.v, dst.tn.m, dst.off, ins.Offset, size)
 	}
 	fetch := ins.Imm&asm.AtomicFetch != 0
 	// Every atomic operation reads the memory first (check_atomic).
@@ -271,9 +274,6 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 	if !p.varZero() {
 		lo := int64(p.off) + int64(off) + p.smin
 		hi := int64(p.off) + int64(off) + p.smax + int64(size)
-		if p.smin == p.smax && false {
-			_ = hi
-		}
 		if p.smin < -maxStack || p.smax > maxStack || lo < -maxStack || hi > 0 {
 			v.reject(hintBound, "invalid variable-offset %s stack R%d var_off=(%#x; %#x) off=%d size=%d", map[bool]string{true: "write to", false: "read from"}[write], regno, p.tn.v, p.tn.m, int(p.off)+off, size)
 		}

@@ -194,6 +194,7 @@ var twinKernelMsgs = map[string]string{
 	"bad_ptr_clobbered":    "R2 invalid mem access 'scalar'",
 	"bad_ptr_neg":          "R0 invalid mem access 'scalar'",
 	"bad_ptr_bswap":        "R0 invalid mem access 'scalar'",
+	"bad_ptr_atomic_align": "misaligned value access off (0x0; 0xc)+0+0 size 8",
 	// stack.c
 	"bad_stack_bounds":       "invalid write to stack R10 off=-520 size=8",
 	"bad_stack_above":        "invalid read from stack R10 off=0 size=8",

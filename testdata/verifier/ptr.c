@@ -307,3 +307,43 @@ NAKED int bad_ptr_bswap(void)
 		     "r0 = *(u32 *)(r0 + 0);"
 		     "exit;");
 }
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[4]);
+} wide SEC(".maps");
+
+/* Atomics are strictly aligned even where ordinary accesses need not be:
+ * a variable offset must keep every possible address aligned, so a
+ * multiple of 8 passes and an offset with unknown low bits does not. */
+SEC("xdp")
+int ok_ptr_atomic_align(struct xdp_md *ctx)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&wide, &k);
+	__u32 i = ctx->ingress_ifindex;
+
+	if (!v)
+		return 0;
+	opaque(i);
+	i = (i & 3) * 8;
+	__sync_fetch_and_add((__u64 *)((char *)v + i), 1);
+	return 2;
+}
+
+SEC("xdp")
+int bad_ptr_atomic_align(struct xdp_md *ctx)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&wide, &k);
+	__u32 i = ctx->ingress_ifindex;
+
+	if (!v)
+		return 0;
+	opaque(i);
+	i = (i & 3) * 4;
+	__sync_fetch_and_add((__u64 *)((char *)v + i), 1);
+	return 2;
+}
