@@ -113,7 +113,7 @@ func (c *Collection) newCode(p *Program, insns asm.Instructions) (*interp.Progra
 		}
 	}
 	if c.engine.engine == EngineJIT {
-		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, CPUHelper: true, LoopHelper: true, Verified: p.verified, CtxAccess: p.ctxAccess})
+		jp, err := jit.New(insns, &jit.Options{Budget: budget, Helpers: env.Helpers, ArrayMaps: inlineArray, IndexedMaps: inlineIndexed, LinuxHelpers: true, Verified: p.verified, CtxAccess: p.ctxAccess})
 		if err == nil {
 			p.jit = jp
 			return jp.Interp(), nil

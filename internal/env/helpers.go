@@ -636,6 +636,7 @@ func skbLoadBytes(m *interp.Machine, _, offset, toAddr, size, _ uint64) (uint64,
 		return 0, err
 	}
 	pkt := s.Bytes()
+	offset = uint64(uint32(offset)) // the kernel's helper takes a u32
 	if offset > 0xffff || offset+size > uint64(len(pkt)) {
 		clear(to)
 		return errno(syscall.EFAULT), nil
@@ -658,6 +659,7 @@ func skbStoreBytes(m *interp.Machine, _, offset, fromAddr, size, flags uint64) (
 		return 0, err
 	}
 	pkt := s.Bytes()
+	offset = uint64(uint32(offset)) // the kernel's helper takes a u32
 	if offset > 0xffff || offset+size > uint64(len(pkt)) {
 		return errno(syscall.EFAULT), nil
 	}

@@ -189,6 +189,7 @@ func skbLoadBytesRelative(m *interp.Machine, _, offset, toAddr, size, start uint
 		clear(to)
 		return errno(syscall.EFAULT), nil
 	}
+	offset = uint64(uint32(offset)) // the kernel's helper takes a u32
 	from := uint64(base) + offset
 	if offset > 0xffff || from < uint64(s.Mac) || from+size > uint64(s.DataEnd) {
 		clear(to)

@@ -437,3 +437,22 @@ func (s *SKB) ArmLegacyLoads(m PacketFramer) {
 func (s *SKB) resetCsumUnnecessary() {
 	s.CsumUnnecessary, s.CsumLevel = false, 0
 }
+
+// PlainStore says a 4-byte store at off changes only what a load there
+// reads back (cb for every skb program, mark and priority for tc), so
+// the JIT may keep it and pass it on later (jit.PlainStores).
+func (s *SKB) PlainStore(off int) bool {
+	switch {
+	case off >= skbCB && off < skbCB+20 && off%4 == 0:
+		return true
+	case off == skbMark, off == skbPriority:
+		return s.L2
+	}
+	return false
+}
+
+// PacketSpan is where the packet's data is and how long it is (skb->data,
+// skb->len), for the JIT's inlined bpf_skb_load_bytes (jit.PacketSpanner).
+func (s *SKB) PacketSpan() (addr, n uint64) {
+	return s.base + uint64(s.Data), uint64(s.DataEnd - s.Data)
+}

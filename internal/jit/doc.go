@@ -44,7 +44,7 @@
 //     run and after helpers that may change it.
 //   - bpf_map_lookup_elem on an array map named by a constant runs
 //     inline (Options.ArrayMaps), and so does bpf_get_smp_processor_id
-//     (Options.CPUHelper).
+//     (Options.LinuxHelpers).
 //   - The budget is charged per basic block on entry (a block ending in
 //     goto pays for its target's too); a block the budget cannot pay for
 //     runs in the interpreter (interp.Machine.RunBlock), which stops at

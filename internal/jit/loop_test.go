@@ -75,7 +75,7 @@ exit
 	run := func(insns asm.Instructions, useJIT bool) outcome {
 		mem := make([]byte, 16)
 		if useJIT {
-			p, err := New(insns, &Options{Helpers: loopHelpers, LoopHelper: true, Verified: true})
+			p, err := New(insns, &Options{Helpers: loopHelpers, LinuxHelpers: true, Verified: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ exit
 	}
 	check("flags", build("5", 1, false))
 	// The inlined form is what runs: no exit to the helper.
-	p, err := New(build("5", 0, false), &Options{Helpers: map[int32]interp.Helper{}, LoopHelper: true, Verified: true})
+	p, err := New(build("5", 0, false), &Options{Helpers: map[int32]interp.Helper{}, LinuxHelpers: true, Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}

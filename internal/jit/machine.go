@@ -3,6 +3,7 @@
 package jit
 
 import (
+	"math/bits"
 	"runtime"
 	"unsafe"
 
@@ -288,8 +289,26 @@ func (m *Machine) clearDyn() {
 // stores into a field loads convert.
 func (m *Machine) refillCtx() {
 	c := m.ctx
+	if c.CtxDirty != 0 {
+		m.flushCtx()
+	}
 	m.ctxFresh = true
+	plain, _ := m.conv.(PlainStores)
+	c.PktLo, c.PktLen = 0, 0
+	if ps, ok := m.conv.(PacketSpanner); ok {
+		c.PktLo, c.PktLen = ps.PacketSpan()
+	}
 	for _, p := range m.progs {
+		for _, off := range p.comp.CtxStoreOffsets {
+			key := ^uint64(0)
+			if plain != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain && plain.PlainStore(off) {
+				if v, ok := m.conv.LoadContext(off, 4); ok {
+					key = m.ctxLo
+					c.CtxVal[off/4] = v
+				}
+			}
+			c.CtxStKey[off/4] = key
+		}
 		for _, off := range p.comp.CtxOffsets {
 			key := ^uint64(0)
 			if m.conv != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain {
@@ -320,6 +339,31 @@ func (m *Machine) refillCtx() {
 			}
 		}
 	}
+}
+
+// PlainStores is a context (interp.Context) with plain fields: a 4-byte
+// store at such an offset changes nothing but what a 4-byte load there
+// gives, so native code keeps the value (Context.CtxStKey) and Go passes
+// it on with StoreContext at the next exit.
+type PlainStores interface {
+	PlainStore(off int) bool
+}
+
+// PacketSpanner is a context with a packet: its address and length
+// (skb->data, skb->len), which inlined bpf_skb_load_bytes reads.
+type PacketSpanner interface {
+	PacketSpan() (addr, n uint64)
+}
+
+// flushCtx passes the stores native code made into plain context fields
+// on to the context.
+func (m *Machine) flushCtx() {
+	c := m.ctx
+	for d := c.CtxDirty; d != 0; d &= d - 1 {
+		slot := bits.TrailingZeros64(d)
+		m.conv.StoreContext(4*slot, 4, uint64(uint32(c.CtxVal[slot])))
+	}
+	c.CtxDirty = 0
 }
 
 // prepareTables brings the Context's tables up to date with the run's

@@ -40,17 +40,17 @@ type Options struct {
 	// (false for other maps and maps without an index):
 	// bpf_map_lookup_elem on it runs inline in verified programs.
 	IndexedMaps func(addr uint64) (IndexedMap, bool)
-	// LoopHelper says helper 181 is bpf_loop (as in the kernel): in
-	// verified programs (whose call depth the verifier bounded), calls
-	// with a constant callback run as native loops.
-	LoopHelper bool
+	// LinuxHelpers says Helpers are Linux's, by the kernel's ids (as
+	// env.Helpers), so some run inline: bpf_get_smp_processor_id returns
+	// the Machine's CPU; in verified programs (whose call depth and
+	// arguments the verifier checked) bpf_loop with a constant callback
+	// runs as a native loop and bpf_skb_load_bytes copies from the
+	// context's packet (PacketSpan).
+	LinuxHelpers bool
 	// Exclusive compiles atomics without the lock prefix: only for runs
 	// during which no other thread runs a program that may touch the same
 	// memory (the caller guarantees it).
 	Exclusive bool
-	// CPUHelper says helper 8 (bpf_get_smp_processor_id) returns the
-	// Machine's CPU, so it runs inline.
-	CPUHelper bool
 }
 
 // ArrayMap is an array map whose lookups the JIT inlines.
@@ -131,7 +131,8 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		return nil, err
 	}
 	insns = append(asm.Instructions(nil), insns...)
-	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.CPUHelper, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive, InlineLoop: opts.LoopHelper && opts.Verified, InlineUpdates: opts.Verified}
+	copts := amd64.Options{Safe: opts.Safe, InlineCPU: opts.LinuxHelpers, NoBudget: opts.Budget == interp.Unbounded, Exclusive: opts.Exclusive,
+		InlineLoop: opts.LinuxHelpers && opts.Verified, InlineSkbLoad: opts.LinuxHelpers && opts.Verified, InlineUpdates: opts.Verified}
 	if opts.Verified {
 		if len(opts.CtxAccess) == len(insns) {
 			copts.Safe = make([]bool, len(insns))

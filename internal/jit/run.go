@@ -37,7 +37,7 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c.Depth, c.MaxDepth = 0, 0
 	stale := m.stale
 	m.prepareTables()
-	m.ctxFields = len(m.prog.comp.CtxOffsets) > 0
+	m.ctxFields = m.prog.comp.ConvertsContext()
 	// The converted fields are as the last run left them (helpers and
 	// stores that change them refill them), unless memory changed since.
 	if m.ctxFields && (stale || !m.ctxFresh) {
@@ -97,6 +97,9 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 	for {
 		amd64.Enter(entry, c)
 		entry = m.prog.resume
+		if c.CtxDirty != 0 {
+			m.flushCtx()
+		}
 		if c.ExitCode == amd64.ExitDone {
 			return c.Regs[0], nil
 		}
@@ -174,7 +177,7 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 		m.cur = t
 		if !slices.Contains(m.progs, t) {
 			m.progs = append(m.progs, t)
-			if len(t.comp.CtxOffsets) > 0 {
+			if t.comp.ConvertsContext() {
 				m.ctxFields = true
 				m.refillCtx()
 			}
@@ -277,12 +280,18 @@ func (m *Machine) afterContextStore(ins asm.Instruction) {
 	if !in {
 		return
 	}
-	for _, p := range m.progs {
-		for _, f := range p.comp.CtxOffsets {
+	hits := func(fields []int) bool {
+		for _, f := range fields {
 			if uint64(f) < off+size && off < uint64(f)+4 {
-				m.refillCtx()
-				return
+				return true
 			}
+		}
+		return false
+	}
+	for _, p := range m.progs {
+		if hits(p.comp.CtxOffsets) || hits(p.comp.CtxStoreOffsets) {
+			m.refillCtx()
+			return
 		}
 	}
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// NoBudget leaves out the budget charges: runs are not bounded
 	// (for programs a verifier proved to end).
 	NoBudget bool
+	// InlineSkbLoad says helper 26 is bpf_skb_load_bytes, which may run
+	// inline on Context.PktLo and PktLen: only for verified programs,
+	// since the destination is written without a check.
+	InlineSkbLoad bool
 }
 
 // ArrayMap is an array map whose lookups run inline: the value of key i
@@ -87,6 +91,7 @@ const (
 	helperMapLookup = 1       // bpf_map_lookup_elem
 	helperMapUpdate = 2       // bpf_map_update_elem
 	helperCPU       = 8       // bpf_get_smp_processor_id
+	helperSkbLoad   = 26      // bpf_skb_load_bytes
 	helperLoop      = 181     // bpf_loop
 	maxLoops        = 1 << 23 // BPF_MAX_LOOPS
 )
@@ -102,6 +107,11 @@ type Compiled struct {
 	// PCOffsets[pc] is where slot pc's code starts (-1 for lddw's second
 	// slot); PCOffsets[len] is the end of the program body.
 	PCOffsets []int
+	// CtxStoreOffsets are the context fields (byte offsets of 4-byte
+	// stores) that go to CtxVal when Go says they are plain (CtxStKey).
+	CtxStoreOffsets []int
+	// PacketLoads says the code reads Context.PktLo and PktLen.
+	PacketLoads bool
 	// CtxOffsets are the context fields (byte offsets of 4-byte loads)
 	// whose converted values Go keeps in Context.CtxKey/CtxVal.
 	CtxOffsets []int
@@ -148,16 +158,18 @@ type compiler struct {
 	pendingPC   int
 	checks      int // accesses checked against the regions
 
-	ctxRegs []uint16        // per slot: registers that may hold the context there
-	ctxUsed [CtxSlots]bool  // context fields loads may take from CtxVal
-	classes [][11]uint8     // per slot: each register's region class there
-	ctxCls  [CtxClasses]int // the context field offset of each ClassCtx0+i, -1 if none
-	inline  map[int]int     // lookup calls run inline, by slot: their map's index in arrays
-	arrays  []uint64        // the maps of inlined lookups
-	arrayAt []ArrayMap
-	hashAt  map[int]HashMap  // hash lookups run inline, by slot
-	lpmAt   map[int]LPMMap   // LPM lookups run inline, by slot
-	updates map[int]ArrayMap // array updates run inline, by slot
+	ctxRegs   []uint16        // per slot: registers that may hold the context there
+	ctxUsed   [CtxSlots]bool  // context fields loads may take from CtxVal
+	ctxStored [CtxSlots]bool  // context fields stores may put into CtxVal
+	pktLoads  bool            // an inlined bpf_skb_load_bytes reads PktLo and PktLen
+	classes   [][11]uint8     // per slot: each register's region class there
+	ctxCls    [CtxClasses]int // the context field offset of each ClassCtx0+i, -1 if none
+	inline    map[int]int     // lookup calls run inline, by slot: their map's index in arrays
+	arrays    []uint64        // the maps of inlined lookups
+	arrayAt   []ArrayMap
+	hashAt    map[int]HashMap  // hash lookups run inline, by slot
+	lpmAt     map[int]LPMMap   // LPM lookups run inline, by slot
+	updates   map[int]ArrayMap // array updates run inline, by slot
 
 	targeted []bool         // slots some jump, call or function address targets
 	saves    map[int]uint16 // per function entry: the r6-r9 its calls clobber (clobbers)
@@ -232,13 +244,21 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 		}
 	}
 	comp := &Compiled{Code: c.a.Buf, Resume: resume, Call: call, Start: start, PCOffsets: c.pcOff, CtxClassOffsets: c.ctxCls, Arrays: c.arrays, Indexed: c.indexed,
-		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns), Checks: c.checks}
+		R10Fixed: c.r10Fixed, MaxDepth: maxCallDepth(insns), Checks: c.checks, PacketLoads: c.pktLoads}
 	for slot, used := range c.ctxUsed {
 		if used {
 			comp.CtxOffsets = append(comp.CtxOffsets, 4*slot)
 		}
+		if c.ctxStored[slot] {
+			comp.CtxStoreOffsets = append(comp.CtxStoreOffsets, 4*slot)
+		}
 	}
 	return comp, nil
+}
+
+// ConvertsContext says the code serves context fields from CtxVal.
+func (comp *Compiled) ConvertsContext() bool {
+	return len(comp.CtxOffsets) > 0 || len(comp.CtxStoreOffsets) > 0 || comp.PacketLoads
 }
 
 func (c *compiler) check() error {
@@ -726,6 +746,16 @@ func (c *compiler) ctxLoad(pc int, ins asm.Instruction) (int, bool) {
 	off := int(ins.Offset)
 	ok := ins.OpCode.Class() == asm.ClassLDX && ins.OpCode.Mode() == asm.ModeMEM && ins.OpCode.Size() == asm.SizeW &&
 		off >= 0 && off%4 == 0 && off < 4*CtxSlots && c.maybeCtx(pc, ins.Src)
+	return off, ok
+}
+
+// ctxStore says the 4-byte store at pc may go to a context field that
+// CtxStKey can serve; it returns the field's offset.
+func (c *compiler) ctxStore(pc int, ins asm.Instruction) (int, bool) {
+	off := int(ins.Offset)
+	cls := ins.OpCode.Class()
+	ok := (cls == asm.ClassST || cls == asm.ClassSTX) && ins.OpCode.Mode() == asm.ModeMEM && ins.OpCode.Size() == asm.SizeW &&
+		off >= 0 && off%4 == 0 && off < 4*CtxStoreSlots && c.maybeCtx(pc, ins.Dst)
 	return off, ok
 }
 

@@ -32,6 +32,16 @@ type Context struct {
 	// MinFP is the lowest frame top a bpf-to-bpf call may leave (the
 	// last frame's): below it the call depth limit is reached.
 	MinFP uint64
+	// CtxStKey serves 4-byte stores into plain context fields (what is
+	// stored is what a load gives back, like __sk_buff's mark): a store
+	// at offset 4*i to a base equal to CtxStKey[i] goes to CtxVal[i] and
+	// sets bit i of CtxDirty, for Go to pass on to the context at the
+	// next exit. CtxStKey[i] is ^0 where stores take the checked path.
+	CtxStKey [CtxSlots]uint64
+	CtxDirty uint64
+	// PktLo and PktLen are the run's packet (skb->data and skb->len), for
+	// inlined bpf_skb_load_bytes; PktLo is 0 when the context has none.
+	PktLo, PktLen uint64
 }
 
 // Region classes: what the compiler predicts a memory access's base
@@ -106,7 +116,15 @@ const (
 	offClass    = offCtxVal + CtxSlots*8
 	offCPU      = offClass + NumClasses*2*4*boundSize
 	offMinFP    = offCPU + 8
+	offCtxStKey = offMinFP + 8
+	offCtxDirty = offCtxStKey + CtxSlots*8
+	offPktLo    = offCtxDirty + 8
+	offPktLen   = offPktLo + 8
 )
+
+// CtxStoreSlots bounds the fields stores may reach through CtxStKey: the
+// dirty bit is set with an or of a sign-extended 32-bit immediate.
+const CtxStoreSlots = 31
 
 func offClassBound(class, kind, sizeIdx int) int32 {
 	return int32(offClass + ((class*2+kind)*4+sizeIdx)*boundSize)

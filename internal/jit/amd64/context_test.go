@@ -29,7 +29,11 @@ func TestContextLayout(t *testing.T) {
 		{"Class[3][1][2]", uintptr(unsafe.Pointer(&c.Class[3][1][2])) - uintptr(unsafe.Pointer(&c)), uintptr(offClassBound(3, 1, 2))},
 		{"CPU", unsafe.Offsetof(c.CPU), offCPU},
 		{"MinFP", unsafe.Offsetof(c.MinFP), offMinFP},
-		{"size", unsafe.Sizeof(c), offMinFP + 8},
+		{"CtxStKey", unsafe.Offsetof(c.CtxStKey), offCtxStKey},
+		{"CtxDirty", unsafe.Offsetof(c.CtxDirty), offCtxDirty},
+		{"PktLo", unsafe.Offsetof(c.PktLo), offPktLo},
+		{"PktLen", unsafe.Offsetof(c.PktLen), offPktLen},
+		{"size", unsafe.Sizeof(c), offPktLen + 8},
 	} {
 		if f.got != f.want {
 			t.Errorf("Context.%s at %d, the code assumes %d", f.name, f.got, f.want)

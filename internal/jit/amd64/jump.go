@@ -55,6 +55,10 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 					return
 				}
 			}
+			if ins.Imm == helperSkbLoad && c.opts.InlineSkbLoad {
+				c.inlineSkbLoad(pc)
+				return
+			}
 			if ins.Imm == helperCPU && c.opts.InlineCPU {
 				c.a.Load(W64, RAX, mem(ctxReg, offCPU))
 				return
@@ -281,5 +285,92 @@ func (c *compiler) arraySlot(am ArrayMap) {
 			c.a.ImulImm(W64, tmp, tmp, int32(am.CPUStride))
 		}
 		c.a.ALU(ADD, W64, RAX, tmp)
+	}
+}
+
+// inlineSkbLoad is bpf_skb_load_bytes(skb, offset, to, len) on the run's
+// packet (Context.PktLo, PktLen): with offset and len as u32, the len
+// bytes at offset are copied to to and r0 = 0, or, when they are not all
+// in the packet or offset is above 0xffff, to is zeroed and r0 = -EFAULT,
+// as the kernel's helper does. Runs whose context has no packet go to
+// the helper. r1 to r5 are the helper's to clobber.
+func (c *compiler) inlineSkbLoad(pc int) {
+	c.pktLoads = true
+	src := tmp
+	c.a.Load(W64, src, mem(ctxReg, offPktLo))
+	c.a.Test(W64, src, src)
+	toHelper := c.a.Jcc(CondE)
+	c.a.Mov(W32, RSI, RSI) // r2: offset
+	c.a.Mov(W32, RCX, RCX) // r4: len
+	c.a.ALUImm(CMP, W64, RSI, 0xffff)
+	var fail []int
+	fail = append(fail, c.a.Jcc(CondA))
+	c.a.Load(W64, RAX, mem(ctxReg, offPktLen))
+	c.a.ALU(SUB, W64, RAX, RSI)
+	fail = append(fail, c.a.Jcc(CondB))
+	c.a.ALU(CMP, W64, RAX, RCX)
+	fail = append(fail, c.a.Jcc(CondB))
+	c.a.ALU(ADD, W64, src, RSI)
+	c.moveBytes(src, false)
+	c.a.ALU(XOR, W32, RAX, RAX)
+	done := c.a.Jmp()
+	for _, j := range fail {
+		c.a.Patch(j, c.a.Len())
+	}
+	c.moveBytes(src, true)
+	c.a.MovImm(RAX, uint64(0xffff_ffff_ffff_fff2)) // -EFAULT
+	c.a.Patch(done, c.a.Len())
+	back := c.a.Len()
+	c.slow = append(c.slow, func() {
+		c.a.Patch(toHelper, c.a.Len())
+		c.exitWith(ExitHelper, pc)
+		c.a.Patch(c.a.Jmp(), back)
+	})
+}
+
+// moveBytes copies rcx bytes from src to rdx, or zeroes them (zero),
+// with 8-byte moves (the last one overlapping the one before), and for
+// fewer than 8 bytes two overlapping moves of 4 or 2, or one of 1. It
+// uses rsi, rdi and r8.
+func (c *compiler) moveBytes(src Reg, zero bool) {
+	const n, dst, i, v = RCX, RDX, RSI, R8
+	// move moves w bytes at disp, plus index when scale is 1.
+	move := func(w Width, index Reg, scale uint8, disp int32) {
+		at := Mem{Base: dst, Index: index, Scale: scale, Disp: disp}
+		if zero {
+			c.a.StoreImm(w, at, 0)
+			return
+		}
+		c.a.Load(w, v, Mem{Base: src, Index: index, Scale: scale, Disp: disp})
+		c.a.Store(w, at, v)
+	}
+	var done []int
+	c.a.ALUImm(CMP, W64, n, 8)
+	small := c.a.Jcc(CondB)
+	c.a.Lea(RDI, At(n, -8))
+	c.a.ALU(XOR, W32, i, i)
+	loop := c.a.Len()
+	c.a.ALU(CMP, W64, i, RDI)
+	last := c.a.JccShort(CondAE)
+	move(W64, i, 1, 0)
+	c.a.ALUImm(ADD, W64, i, 8)
+	c.a.PatchShort(c.a.JmpShort(), loop)
+	c.a.PatchShort(last, c.a.Len())
+	move(W64, RDI, 1, 0)
+	done = append(done, c.a.Jmp())
+	c.a.Patch(small, c.a.Len())
+	for _, w := range []Width{W32, W16} {
+		c.a.ALUImm(CMP, W64, n, int32(w/8))
+		next := c.a.JccShort(CondB)
+		move(w, 0, 0, 0)
+		move(w, n, 1, -int32(w/8))
+		done = append(done, c.a.Jmp())
+		c.a.PatchShort(next, c.a.Len())
+	}
+	c.a.Test(W64, n, n)
+	done = append(done, c.a.Jcc(CondE))
+	move(W8, 0, 0, 0)
+	for _, j := range done {
+		c.a.Patch(j, c.a.Len())
 	}
 }

@@ -142,6 +142,35 @@ func (c *compiler) plainLoad(pc int, ins asm.Instruction) {
 }
 
 func (c *compiler) store(pc int, ins asm.Instruction) {
+	if off, ok := c.ctxStore(pc, ins); ok && !c.proven(pc) {
+		// The base may be the context and the field a plain one: the
+		// value goes to CtxVal, marked dirty for Go. Other bases and
+		// fields take the checked store, out of line.
+		slot := off / 4
+		c.ctxStored[slot] = true
+		c.a.ALULoad(CMP, W64, reg(ins.Dst), mem(ctxReg, int32(offCtxStKey+8*slot)))
+		other := c.a.Jcc(CondNE)
+		val := mem(ctxReg, int32(offCtxVal+8*slot))
+		if ins.OpCode.Class() == asm.ClassST {
+			c.a.StoreImm(W32, val, ins.Imm)
+		} else {
+			c.a.Store(W32, val, reg(ins.Src))
+		}
+		c.a.StoreImm(W32, mem(ctxReg, int32(offCtxVal+8*slot+4)), 0)
+		c.a.ALUMemImm(OR, W64, mem(ctxReg, offCtxDirty), 1<<slot)
+		back := c.a.Len()
+		c.slow = append(c.slow, func() {
+			c.a.Patch(other, c.a.Len())
+			c.plainStore(pc, ins)
+			c.a.Patch(c.a.Jmp(), back)
+		})
+		return
+	}
+	c.plainStore(pc, ins)
+}
+
+// plainStore is a store to memory, checked unless proven safe.
+func (c *compiler) plainStore(pc int, ins asm.Instruction) {
 	size := asm.SizeBytes(ins.OpCode.Size())
 	m := c.address(pc, ins.Dst, ins.Offset, size, BoundWrite, false)
 	if ins.OpCode.Class() == asm.ClassST {
