@@ -35,6 +35,7 @@ func (m *Machine) Run(r1, r2 uint64) (uint64, error) {
 	c.Regs = [11]uint64{1: r1, 2: r2, 10: addrOf(m.stack) + stackAreaSize}
 	c.Budget = m.prog.budget
 	c.Depth, c.MaxDepth = 0, 0
+	c.ResumeAddr = 0 // a run that ended in a helper's error may have left one
 	stale := m.stale
 	m.prepareTables()
 	m.ctxFields = m.prog.comp.ConvertsContext()
@@ -69,9 +70,22 @@ func (m *Machine) putNative(at uintptr, v uintptr) {
 }
 
 // resumeAddr is the address native code resumes at after the current
-// exit.
+// exit: in the Context after a helper exit from the call stub's frame,
+// else on top of the native stack.
 func (m *Machine) resumeAddr() uintptr {
+	if a := m.ctx.ResumeAddr; a != 0 {
+		return uintptr(a)
+	}
 	return uintptr(binary.LittleEndian.Uint64(m.block.Data[m.ctx.NativeSP-(m.nativeTop-nativeStackSize):]))
+}
+
+// setResumeAddr changes where native code resumes after the current exit.
+func (m *Machine) setResumeAddr(a uintptr) {
+	if m.ctx.ResumeAddr != 0 {
+		m.ctx.ResumeAddr = uint64(a)
+		return
+	}
+	m.putNative(m.ctx.NativeSP, a)
 }
 
 // programAt finds the program whose code holds the native address pc:
@@ -191,7 +205,7 @@ func (m *Machine) callHelper(pc int, h interp.Helper) error {
 			r := fixedRegion{lo: m.View().AddRegion(v, am.Writable, am.Name), size: uint64(len(v)), writable: am.Writable}
 			m.setClass(amd64.ClassArray0+k, &r)
 		}
-		m.putNative(m.ctx.NativeSP, t.start)
+		m.setResumeAddr(t.start)
 	}
 	return nil
 }
@@ -219,15 +233,16 @@ func (m *Machine) callFunc(fn uint64, r1, r2, r3, r4, r5 uint64) (uint64, error)
 	if off < 0 {
 		return 0, &interp.RuntimeError{PC: int(pc), Err: asm.ErrInvalidInstruction, Detail: "not an executable instruction"}
 	}
-	saved, savedSP := c.Regs, c.NativeSP
+	saved, savedSP, savedResume := c.Regs, c.NativeSP, c.ResumeAddr
 	c.Regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: saved[10] - amd64.StackSize}
+	c.ResumeAddr = 0
 	c.Depth++
 	c.MaxDepth = max(c.MaxDepth, c.Depth)
 	c.NativeSP = savedSP - 8
 	m.putNative(c.NativeSP, p.lo+uintptr(off))
 	v, err := m.loop(p.call)
 	c.Depth--
-	c.Regs, c.NativeSP = saved, savedSP
+	c.Regs, c.NativeSP, c.ResumeAddr = saved, savedSP, savedResume
 	m.cur = p
 	return v, err
 }

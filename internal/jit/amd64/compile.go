@@ -151,8 +151,11 @@ type compiler struct {
 	fixups   []fixup
 	slow     []func() // out-of-line paths, emitted after the body
 	exitStub int
-	r10Fixed bool // the program never writes r10, so r10 is always a frame top
-	pcOff    []int
+	// stubReturn is where the call stub's call returns: the return
+	// address of the frame it enters.
+	stubReturn int
+	r10Fixed   bool // the program never writes r10, so r10 is always a frame top
+	pcOff      []int
 
 	pendingSlow []pendingSlow // slow-path jumps of the access being compiled
 	pendingPC   int
@@ -201,9 +204,14 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 	c.exitStub = c.a.Len()
 	c.emitExitStub()
 	resume := c.a.Len()
-	c.emitEntryStub(false)
+	toCall := c.emitEntryStub(false)
 	call := c.a.Len()
-	c.emitEntryStub(true)
+	c.a.Patch(toCall, c.emitEntryStub(true))
+	c.stubReturn = c.a.Len()
+	// Helper exits from the frame the stub called return here, with
+	// their exit code set; the frame's own exit returns here too.
+	c.a.ALUMemImm(CMP, W64, mem(ctxReg, offResume), 0)
+	c.a.Patch(c.a.Jcc(CondNE), c.exitStub)
 	c.exitWith(ExitDone, 0)
 	c.a.Ud2()
 
@@ -928,18 +936,54 @@ func reg(r asm.Register) Reg {
 }
 
 // emitEntryStub loads the registers and goes to the address on top of
-// the native stack: as a call, or a jump.
-func (c *compiler) emitEntryStub(call bool) {
+// the native stack: as a call (it returns the offset of the call
+// instruction), or a jump. The jump stub first checks for a resume
+// address in the Context (left by exitHelper): it clears it and goes
+// there through the call stub's call instruction, to push the frame's
+// return address again, on the native stack and in the CPU's return
+// predictions alike; it returns the offset of that jump, to patch.
+func (c *compiler) emitEntryStub(call bool) int {
 	for i, r := range regMap {
 		c.a.Load(W64, r, mem(ctxReg, int32(offRegs+8*i)))
 	}
 	c.a.Load(W64, budgetReg, mem(ctxReg, offBudget))
-	c.a.Pop(tmp)
 	if call {
+		c.a.Pop(tmp)
+		at := c.a.Len()
 		c.a.CallReg(tmp)
-	} else {
-		c.a.JmpReg(tmp)
+		return at
 	}
+	c.a.Load(W64, tmp, mem(ctxReg, offResume))
+	c.a.Test(W64, tmp, tmp)
+	onStack := c.a.JccShort(CondE)
+	c.a.StoreImm(W64, mem(ctxReg, offResume), 0)
+	toCall := c.a.Jmp()
+	c.a.PatchShort(onStack, c.a.Len())
+	c.a.Pop(tmp)
+	c.a.JmpReg(tmp)
+	return toCall
+}
+
+// exitHelper exits to Go to call the helper at pc. From the frame the
+// call stub entered (its return address on top of the native stack), the
+// exit returns into the stub, leaving where to resume in the Context: so
+// every ret pairs with its call and the CPU predicts them all, where an
+// exit from the middle of the frame straight to Go would cost two
+// mispredicted returns (the exit's and, later, the frame's). Other frames
+// take the general exit.
+func (c *compiler) exitHelper(pc int) {
+	c.a.StoreImm(W32, mem(ctxReg, offExitCode), ExitHelper)
+	c.a.StoreImm(W32, mem(ctxReg, offExitPC), int32(pc))
+	lea := c.a.LeaRIP(tmp)
+	c.a.Patch(c.a.LeaRIP(tmp2), c.stubReturn)
+	c.a.ALULoad(CMP, W64, tmp2, At(RSP, 0))
+	deeper := c.a.JccShort(CondNE)
+	c.a.Store(W64, mem(ctxReg, offResume), tmp)
+	c.a.Ret()
+	c.a.PatchShort(deeper, c.a.Len())
+	c.a.Push(tmp)
+	c.a.Patch(c.a.Jmp(), c.exitStub)
+	c.a.Patch(lea, c.a.Len())
 }
 
 func (c *compiler) emitExitStub() {

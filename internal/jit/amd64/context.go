@@ -42,6 +42,10 @@ type Context struct {
 	// PktLo and PktLen are the run's packet (skb->data and skb->len), for
 	// inlined bpf_skb_load_bytes; PktLo is 0 when the context has none.
 	PktLo, PktLen uint64
+	// ResumeAddr, when not 0, is where native code resumes after a
+	// helper exit from a frame the call stub entered (see exitHelper);
+	// else the resume address is on top of the native stack.
+	ResumeAddr uint64
 }
 
 // Region classes: what the compiler predicts a memory access's base
@@ -120,6 +124,7 @@ const (
 	offCtxDirty = offCtxStKey + CtxSlots*8
 	offPktLo    = offCtxDirty + 8
 	offPktLen   = offPktLo + 8
+	offResume   = offPktLen + 8
 )
 
 // CtxStoreSlots bounds the fields stores may reach through CtxStKey: the

@@ -33,7 +33,8 @@ func TestContextLayout(t *testing.T) {
 		{"CtxDirty", unsafe.Offsetof(c.CtxDirty), offCtxDirty},
 		{"PktLo", unsafe.Offsetof(c.PktLo), offPktLo},
 		{"PktLen", unsafe.Offsetof(c.PktLen), offPktLen},
-		{"size", unsafe.Sizeof(c), offPktLen + 8},
+		{"ResumeAddr", unsafe.Offsetof(c.ResumeAddr), offResume},
+		{"size", unsafe.Sizeof(c), offResume + 8},
 	} {
 		if f.got != f.want {
 			t.Errorf("Context.%s at %d, the code assumes %d", f.name, f.got, f.want)

@@ -63,7 +63,7 @@ func (c *compiler) jump(pc int, ins asm.Instruction) {
 				c.a.Load(W64, RAX, mem(ctxReg, offCPU))
 				return
 			}
-			c.exitWith(ExitHelper, pc)
+			c.exitHelper(pc)
 		}
 	case asm.JumpSet:
 		if x {
