@@ -106,6 +106,12 @@ func (r *ringBuf) Reserve(size uint64) []byte {
 		return nil
 	}
 	cons := r.cons.Load()
+	// A full buffer is the common case of a producer nobody reads: the
+	// producer position only grows, so if the record does not fit before
+	// the consumer at the position read now, it does not fit at all.
+	if r.prod.Load()+n-cons > r.mask {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	prod := r.prod.Load()
