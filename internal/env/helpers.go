@@ -106,6 +106,9 @@ func errnoOf(err error) uint64 {
 	if err == nil {
 		return 0
 	}
+	if e, ok := err.(syscall.Errno); ok { // maps return bare errnos: no search
+		return errno(e)
+	}
 	var e syscall.Errno
 	if errors.As(err, &e) {
 		return errno(e)
