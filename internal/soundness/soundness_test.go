@@ -30,11 +30,9 @@ var knownUnsound = map[string]string{
 	"cmpxchg-on-spilled-pointer.case":     "a cmpxchg on a spilled pointer loads a scalar, not the pointer",
 	"ld-imm64-dead-map-value-offset.case": "ld_imm64 map value offsets are checked only on explored paths",
 
-	// The kernel rejects them: gbpf's verifier is the more precise one
+	// The kernel rejects it: gbpf's verifier is the more precise one
 	// and proves what the kernel cannot.
-	"neg-bounds-more-precise.case":  "BPF_NEG is bounded (the kernel does not)",
-	"mod-bounds-more-precise.case":  "BPF_MOD is bounded (the kernel does not)",
-	"partial-fill-dead-branch.case": "a partial fill of a spilled constant is known (the kernel does not know it)",
+	"neg-bounds-more-precise.case": "below a bound, the negation of a u32 is known to be 0 (the kernel keeps its unsigned bound only)",
 }
 
 // loadCases reads testdata/*.case.

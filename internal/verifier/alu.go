@@ -198,6 +198,13 @@ func (x *view) op(y view, op asm.OpCode) {
 // scalarOp applies op to dst with src, for 64- or 32-bit ALU.
 func scalarOp(dst, src *reg, op asm.OpCode, w int) {
 	dst.id, dst.delta = 0, 0
+	if !rangeComputable(src, op, w) {
+		// The kernel's is_safe_to_compute_dst_reg_range: the whole
+		// register becomes unknown, not zero-extended even for 32-bit
+		// ALU, so its upper half is unknown too.
+		*dst = unknownScalar()
+		return
+	}
 	if dst.isConst() && src.isConst() {
 		if val, ok := constFold(dst.tn.v, src.tn.v, op, w); ok {
 			*dst = scalarConst(val)
@@ -246,6 +253,24 @@ func scalarOp(dst, src *reg, op asm.OpCode, w int) {
 		}
 	}
 	dst.sync()
+}
+
+// rangeComputable says whether the kernel tracks op's result: division
+// and modulo never, shifts only by a constant below the width (the
+// constant judged by the low half for 32-bit ALU, the width by the whole
+// register's maximum).
+func rangeComputable(src *reg, op asm.OpCode, w int) bool {
+	switch op {
+	case asm.ALUAdd, asm.ALUSub, asm.ALUAnd, asm.ALUOr, asm.ALUXor, asm.ALUMul:
+		return true
+	case asm.ALULsh, asm.ALURsh, asm.ALUArsh:
+		c := src.tn.isConst() && src.smin == src.smax && src.umin == src.umax
+		if w == 32 {
+			c = src.tn.subreg().isConst() && src.s32min == src.s32max && src.u32min == src.u32max
+		}
+		return c && src.umax < uint64(w)
+	}
+	return false
 }
 
 func constFold(a, b uint64, op asm.OpCode, w int) (uint64, bool) {

@@ -153,10 +153,13 @@ func (v *verifier) condJump(ins asm.Instruction) bool {
 	}
 	target := v.pc + 1 + int(ins.Offset)
 	taken := v.branchTaken(dst, &src, op, is32)
-	if taken >= 0 && dst.t == scalar && (!srcX || src.t == scalar) {
-		// The decision relied on the operands' values.
-		v.markPrecise(ins.Dst)
-		if srcX {
+	if taken >= 0 {
+		// The decision relied on the scalar operands' values, also
+		// where the other is a pointer compared with a constant 0.
+		if dst.t == scalar {
+			v.markPrecise(ins.Dst)
+		}
+		if srcX && src.t == scalar {
 			v.markPrecise(ins.Src)
 		}
 	}
@@ -265,10 +268,13 @@ func notNullType(r *reg) bool {
 // when it depends.
 func (v *verifier) branchTaken(a, b *reg, op asm.OpCode, is32 bool) int {
 	if a.t != scalar || b.t != scalar {
+		if a.t == scalar {
+			a, b, op = b, a, flip(op)
+		}
 		// A pointer known non-null against 0 (the kernel's reg_not_null:
 		// not the stack, context or packet, whose branches it explores).
-		if b.isConst() && b.tn.v == 0 && !a.maybeNull && !is32 &&
-			(a.t == ptrMapValue || a.t == ptrMapKey || a.t == ptrSocket || a.t == ptrSockCommon || a.t == ptrMem) {
+		if b.t == scalar && b.isConst() && b.tn.v == 0 && !a.maybeNull && !is32 &&
+			(a.t == ptrMapValue || a.t == ptrMapKey || a.t == ptrSocket || a.t == ptrSockCommon || a.t == ptrMem || a.t == constMap) {
 			switch op {
 			case asm.JumpEq:
 				return 0

@@ -354,21 +354,14 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 		}
 		return reg{}
 	}
-	if s.isSpill() && s.spillSize < 8 && !(b == 0 && size == s.spillSize) {
-		return sizedUnknown(size)
-	}
 	if s.isSpill() {
-		if size == s.spillSize && b == 0 {
+		if size == 8 && s.spillSize == 8 {
 			return s.spill
 		}
 		if s.spill.t != scalar {
 			v.reject("", "invalid size of register fill")
 		}
-		if s.spill.isConst() {
-			c := s.spill.tn.v >> (8 * uint(b))
-			return scalarConst(c & (1<<(8*size) - 1))
-		}
-		return sizedUnknown(size)
+		return fillScalar(s, b, size)
 	}
 	zero := true
 	for i := 0; i < size; i++ {
@@ -386,6 +379,30 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 		}
 	}
 	if zero {
+		return scalarConst(0)
+	}
+	return sizedUnknown(size)
+}
+
+// fillScalar is what a load of size bytes at byte b of a slot holding a
+// spilled scalar gives, by the kernel's rules (check_stack_read_fixed_off):
+// from the start of the spill and no wider than it, the spilled value cut
+// to size; elsewhere only zeros are known (bytes of a spilled 0 or
+// written zeros), even bytes of a known constant are not.
+func fillScalar(s *slot, b, size int) reg {
+	if b == 0 && size <= s.spillSize {
+		return s.spill.truncated(size)
+	}
+	spilled, zeros := 0, 0
+	for i := b; i < b+size; i++ {
+		switch s.kinds[i] {
+		case stSpill:
+			spilled++
+		case stZero:
+			zeros++
+		}
+	}
+	if spilled == size && s.spill.isConst() && s.spill.tn.v == 0 || zeros == size {
 		return scalarConst(0)
 	}
 	return sizedUnknown(size)

@@ -203,6 +203,30 @@ func (r *reg) boundOffset() {
 	r.tn = t64.clearSubreg().or(t32)
 }
 
+// truncated is the scalar r cut to its low size bytes (the kernel's
+// coerce_reg_to_size). It stays linked to r while no bits are lost.
+func (r reg) truncated(size int) reg {
+	if size >= 8 {
+		return r
+	}
+	mask := uint64(1)<<(8*size) - 1
+	out := reg{t: scalar, tn: r.tn.cast(size), precise: r.precise, u32min: r.u32min, u32max: r.u32max, s32min: r.s32min, s32max: r.s32max}
+	if r.umax <= mask {
+		out.id, out.delta = r.id, r.delta
+	}
+	if r.umin&^mask == r.umax&^mask {
+		out.umin, out.umax = r.umin&mask, r.umax&mask
+	} else {
+		out.umin, out.umax = 0, mask
+	}
+	out.smin, out.smax = int64(out.umin), int64(out.umax)
+	if size < 4 {
+		out.u32min, out.u32max, out.s32min, out.s32max = 0, math.MaxUint32, math.MinInt32, math.MaxInt32
+	}
+	out.sync()
+	return out
+}
+
 // zext32 zero-extends the 32-bit subregister into the whole register
 // after a 32-bit operation whose 32-bit bounds and tnum are set.
 func (r *reg) zext32() {

@@ -129,7 +129,7 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 	}
 	if cfg.CPUs <= 0 {
 		c := *cfg
-		c.CPUs = runtime.NumCPU()
+		c.CPUs = possibleCPUs()
 		cfg = &c
 	}
 	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}, globalQueued: map[int]bool{},
@@ -400,4 +400,15 @@ func (v *verifier) hasTailCall(sp int) bool {
 		}
 	}
 	return false
+}
+
+// possibleCPUs is the kernel's nr_cpu_ids, not runtime.NumCPU: the
+// process's affinity mask (taskset) must not change what
+// bpf_get_smp_processor_id may return, or a key derived from it would
+// look constant here and not in the kernel.
+func possibleCPUs() int {
+	if n, err := ebpf.PossibleCPU(); err == nil && n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
 }
