@@ -1,23 +1,22 @@
 package maps
 
 import (
-	"hash/maphash"
+	"math/rand/v2"
 	"sync/atomic"
 )
 
 const bloomCreateFlags = FlagNumaNode | FlagZeroSeed | flagAccessMask
 
-// bloom is BLOOM_FILTER: a bit array sized like the kernel's (n*k/ln 2 bits,
-// rounded up to a power of two) with k hash functions. The kernel hashes with
-// jhash; this uses maphash with double hashing, so false positives differ but
-// there are never false negatives. BPF_F_ZERO_SEED is accepted and ignored.
+// bloom is BLOOM_FILTER: a bit array sized like the kernel's (n*k*7/5 bits,
+// rounded up to a power of two) with k hash functions, the kernel's: jhash
+// of the value with seed+i. The seed is random unless BPF_F_ZERO_SEED, and
+// then false positives are the kernel's too.
 type bloom struct {
 	base
-	bits  []uint64
-	mask  uint64
-	k     int
-	seed1 maphash.Seed
-	seed2 maphash.Seed
+	bits []uint64
+	mask uint64
+	k    int
+	seed uint32
 }
 
 var _ interface {
@@ -56,17 +55,24 @@ func newBloom(spec *Spec, cpus int) (*bloom, error) {
 	if nbits/8 > maxMapBytes {
 		return nil, errNoMem
 	}
-	return &bloom{base: newBase(spec, cpus), bits: make([]uint64, nbits/64), mask: nbits - 1,
-		k: k, seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed()}, nil
+	b := &bloom{base: newBase(spec, cpus), bits: make([]uint64, nbits/64), mask: nbits - 1, k: k}
+	if spec.Flags&FlagZeroSeed == 0 {
+		b.seed = rand.Uint32()
+	}
+	return b, nil
 }
 
 // positions calls f with the value's k bit positions.
 func (b *bloom) positions(value []byte, f func(bit uint64) bool) bool {
 	v := value[:b.spec.ValueSize]
-	h1 := maphash.Bytes(b.seed1, v)
-	h2 := maphash.Bytes(b.seed2, v) | 1
 	for i := 0; i < b.k; i++ {
-		if !f((h1 + uint64(i)*h2) & b.mask) {
+		var h uint32
+		if len(v)%4 == 0 {
+			h = jhash2(v, b.seed+uint32(i))
+		} else {
+			h = jhash(v, b.seed+uint32(i))
+		}
+		if !f(uint64(h) & b.mask) {
 			return false
 		}
 	}

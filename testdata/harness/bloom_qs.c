@@ -1,12 +1,14 @@
 //go:build ignore
 /* Bloom filter membership, and a FIFO queue and LIFO stack used as work
- * lists, with overwrite when full (BPF_EXIST). */
+ * lists, with overwrite when full (BPF_EXIST). The filter's seed is zero,
+ * so its false positives are the same in every run and engine. */
 #include "h.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
 	__uint(max_entries, 16);
 	__uint(map_extra, 3);
+	__uint(map_flags, BPF_F_ZERO_SEED);
 	__type(value, __u32);
 } bloom SEC(".maps");
 
