@@ -107,7 +107,7 @@ func TestInlineHashLookup(t *testing.T) {
 // finds.
 func TestInlineLPMLookup(t *testing.T) {
 	const mapAddr = 0x2000
-	for dataSize := 1; dataSize <= 8; dataSize++ {
+	for dataSize := 1; dataSize <= 16; dataSize++ {
 		t.Run(fmt.Sprint(dataSize), func(t *testing.T) {
 			mp, err := maps.New(&maps.Spec{Type: maps.LPMTrie, KeySize: uint32(4 + dataSize), ValueSize: 8, MaxEntries: 64, Flags: maps.FlagNoPrealloc}, 1)
 			if err != nil {
@@ -130,25 +130,48 @@ func TestInlineLPMLookup(t *testing.T) {
 			}
 			var routes [][]byte
 			for i := range 40 {
-				k := key(4*dataSize + r.IntN(4*dataSize+1)) // long prefixes: some keys match none
+				// Long prefixes (some keys match none), from just under
+				// half the data on: for 16 bytes, 63, 64 and 65 too.
+				k := key(4*dataSize - 1 + r.IntN(4*dataSize+2))
 				routes = append(routes, k)
 				if err := mp.Update(k, binary.LittleEndian.AppendUint64(nil, uint64(i+1)), maps.UpdateAny); err != nil {
 					t.Fatal(err)
 				}
 			}
 			hits := 0
-			for i := range 60 {
+			var pinned [][]byte
+			if dataSize > 8 {
+				// Two routes branching at bit 64: the child is chosen
+				// by the second data word.
+				for _, b := range []byte{0x00, 0x80} {
+					k := key(8 * dataSize)
+					copy(k[4:12], routes[0][4:12])
+					k[12] = b | k[12]&0x7f
+					pinned = append(pinned, k)
+					if err := mp.Update(k, binary.LittleEndian.AppendUint64(nil, uint64(100+b)), maps.UpdateAny); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			const lookups = 240
+			for i := range lookups {
 				plen := 8 * dataSize // a full address, as lookups mostly are
 				if i%5 == 0 {
 					plen = r.IntN(8*dataSize + 2) // one past the longest: no match
 				}
 				k := key(plen)
-				if i%2 == 1 {
+				if i < len(pinned) {
+					k = pinned[i]
+				} else if i%2 == 1 {
 					// A route's address with one bit flipped: inside its
 					// prefix or past it.
-					copy(k[4:], routes[r.IntN(len(routes))][4:])
+					route := routes[r.IntN(len(routes))]
+					copy(k[4:], route[4:])
 					if i%4 == 1 {
-						bit := r.IntN(8 * dataSize)
+						// Around the end of the route's prefix, where
+						// the match length decides.
+						bit := int(binary.NativeEndian.Uint32(route)) + r.IntN(3) - 1
+						bit = min(max(bit, 0), 8*dataSize-1)
 						k[4+bit/8] ^= 0x80 >> (bit % 8)
 					}
 				}
@@ -180,8 +203,8 @@ func TestInlineLPMLookup(t *testing.T) {
 					hits++
 				}
 			}
-			if hits < 10 || hits > 55 {
-				t.Errorf("%d of 60 keys match: the keys do not test both matches and misses", hits)
+			if hits < lookups/6 || hits > lookups*11/12 {
+				t.Errorf("%d of %d keys match: the keys do not test both matches and misses", hits, lookups)
 			}
 		})
 	}

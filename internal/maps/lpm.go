@@ -429,7 +429,7 @@ func (t *lpm) LPMLayout() (LPMLayout, bool) {
 		Root:        t.ix.base(),
 		DataSize:    uint32(t.dataSize),
 		MaxPrefix:   t.maxPrefix,
-		ValueOffset: lpmNodeValue,
+		ValueOffset: uint32(t.ix.valueOffset()),
 		Arena:       unsafe.Slice((*byte)(unsafe.Pointer(&t.ix.arena[0])), len(t.ix.arena)*8),
 		Writable:    t.spec.Flags&FlagRdonlyProg == 0,
 		Name:        t.spec.Name,

@@ -6,25 +6,27 @@ import (
 	"unsafe"
 )
 
-// An LPM trie with at most 8 bytes of data (IPv4 addresses, say) mirrors
-// its nodes in an arena native code can walk: the same trie, with each
-// node's data as one big-endian word, so the longest-prefix match is an
-// xor and a bit scan. Nodes are written whole before the one store that
-// links them, as the trie itself is changed (a new node replaces a
-// changed one), so lock-free readers see a consistent trie. Freed slots
-// are reused oldest first, so a reader still on a node rarely sees it
-// change.
+// An LPM trie with at most 16 bytes of data (IPv4 and IPv6 addresses)
+// mirrors its nodes in an arena native code can walk: the same trie, with
+// each node's data as one or two big-endian words, so the longest-prefix
+// match is an xor and a bit scan per word. Nodes are written whole before
+// the one store that links them, as the trie itself is changed (a new node
+// replaces a changed one), so lock-free readers see a consistent trie.
+// Freed slots are reused oldest first, so a reader still on a node rarely
+// sees it change.
 //
 // Slot 0 holds the root's address in its first word; a node is:
 //
 //	[0, 16)   addresses of child 0 and child 1, 0 for none
 //	[16, 20)  prefix length
 //	[20, 24)  1 for an intermediate node (no value), else 0
-//	[24, 32)  the data, big-endian, left-aligned, zero-padded
-//	[32, ...) the value
+//	[24, 32)  the data's first 8 bytes, big-endian, zero-padded
+//	[32, 40)  the data's next 8 bytes, when it has more than 8
+//	[...)     the value, after the data words
 type lpmIndex struct {
 	arena    []uint64
 	nodeSize int
+	words    int // data words per node
 	free     []int32
 	used     int32
 }
@@ -33,9 +35,8 @@ const (
 	lpmNodePrefix = 16
 	lpmNodeIm     = 20
 	lpmNodeData   = 24
-	lpmNodeValue  = 32
 	// LPMMaxNativeData bounds the data size of tries with an index.
-	LPMMaxNativeData = 8
+	LPMMaxNativeData = 16
 )
 
 // LPMLayout is what native code needs to look up keys of an LPM trie.
@@ -62,12 +63,16 @@ func newLPMIndex(dataSize, valueSize int, maxEntries uint32) *lpmIndex {
 	// Every prefix a node, an intermediate node per branching, and one
 	// spare for an update that replaces a node.
 	slots := 2*uint64(maxEntries) + 2
-	nodeSize := uint64(lpmNodeValue + roundUp8(uint32(valueSize)))
+	words := (dataSize + 7) / 8
+	nodeSize := uint64(lpmNodeData + 8*words + int(roundUp8(uint32(valueSize))))
 	if slots*nodeSize > maxIndexBytes {
 		return nil
 	}
-	return &lpmIndex{arena: make([]uint64, slots*nodeSize/8), nodeSize: int(nodeSize), used: 1}
+	return &lpmIndex{arena: make([]uint64, slots*nodeSize/8), nodeSize: int(nodeSize), words: words, used: 1}
 }
+
+// valueOffset is where a node's value starts.
+func (x *lpmIndex) valueOffset() int { return lpmNodeData + 8*x.words }
 
 func (x *lpmIndex) base() uint64 { return uint64(uintptr(unsafe.Pointer(&x.arena[0]))) }
 
@@ -103,13 +108,15 @@ func (x *lpmIndex) add(n *lpmNode) (int32, []byte) {
 	if n.im {
 		binary.LittleEndian.PutUint32(b[lpmNodeIm:], 1)
 	}
-	var w [8]byte
+	var w [16]byte
 	copy(w[:], n.data)
-	binary.LittleEndian.PutUint64(b[lpmNodeData:], binary.BigEndian.Uint64(w[:]))
+	for i := range x.words {
+		binary.LittleEndian.PutUint64(b[lpmNodeData+8*i:], binary.BigEndian.Uint64(w[8*i:]))
+	}
 	if n.im {
 		return slot, nil
 	}
-	return slot, b[lpmNodeValue:]
+	return slot, b[x.valueOffset():]
 }
 
 // link stores n's address in parent's child word side, or the root word.

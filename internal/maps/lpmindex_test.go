@@ -9,16 +9,16 @@ import (
 )
 
 // walkLPM looks key up the way native code does, from the index alone:
-// the data as one big-endian word, the match length by a bit scan. It
-// returns the value's address or 0.
+// the data as one or two big-endian words, the match length by bit scans.
+// It returns the value's address or 0.
 func walkLPM(x *lpmIndex, l LPMLayout, key []byte) uint64 {
 	plen := binary.NativeEndian.Uint32(key)
 	if plen > l.MaxPrefix {
 		return 0
 	}
-	var w [8]byte
+	var w [16]byte
 	copy(w[:], key[4:4+l.DataSize])
-	data := binary.BigEndian.Uint64(w[:])
+	hi, lo := binary.BigEndian.Uint64(w[:]), binary.BigEndian.Uint64(w[8:])
 	word := func(addr uint64, off int) uint64 {
 		return x.arena[(addr-x.base()+uint64(off))/8]
 	}
@@ -26,7 +26,11 @@ func walkLPM(x *lpmIndex, l LPMLayout, key []byte) uint64 {
 	for node := x.arena[0]; node != 0; {
 		nplen := uint32(word(node, lpmNodePrefix))
 		im := word(node, lpmNodePrefix)>>32 != 0
-		m := min(uint32(bits.LeadingZeros64(data^word(node, lpmNodeData))), nplen, plen)
+		shared := uint32(bits.LeadingZeros64(hi ^ word(node, lpmNodeData)))
+		if shared == 64 && x.words == 2 {
+			shared += uint32(bits.LeadingZeros64(lo ^ word(node, lpmNodeData+8)))
+		}
+		m := min(shared, nplen, plen)
 		if m == l.MaxPrefix {
 			found = node
 			break
@@ -37,7 +41,11 @@ func walkLPM(x *lpmIndex, l LPMLayout, key []byte) uint64 {
 		if !im {
 			found = node
 		}
-		node = word(node, 8*int(data>>(63-nplen)&1))
+		bit := hi >> (63 - nplen) & 1
+		if nplen >= 64 {
+			bit = lo >> (127 - nplen) & 1
+		}
+		node = word(node, 8*int(bit))
 	}
 	if found == 0 {
 		return 0
@@ -48,7 +56,7 @@ func walkLPM(x *lpmIndex, l LPMLayout, key []byte) uint64 {
 // TestLPMIndex runs random updates and deletes on LPM tries and checks
 // after each that the index finds the value the trie finds for many keys.
 func TestLPMIndex(t *testing.T) {
-	for _, dataSize := range []uint32{1, 2, 4, 8} {
+	for _, dataSize := range []uint32{1, 2, 4, 8, 12, 16} {
 		m, err := New(&Spec{Type: LPMTrie, KeySize: 4 + dataSize, ValueSize: 4, MaxEntries: 40, Flags: FlagNoPrealloc}, 1)
 		if err != nil {
 			t.Fatal(err)

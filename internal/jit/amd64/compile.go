@@ -661,7 +661,7 @@ func (c *compiler) findInlineLookups() {
 			}
 		}
 		if c.opts.LPMMap != nil {
-			if lm, ok := c.opts.LPMMap(addr); ok && lm.DataSize > 0 && lm.DataSize <= 8 && lm.MaxPrefix == 8*lm.DataSize {
+			if lm, ok := c.opts.LPMMap(addr); ok && lm.DataSize > 0 && lm.DataSize <= 16 && lm.MaxPrefix == 8*lm.DataSize {
 				if c.lpmAt == nil {
 					c.lpmAt = map[int]LPMMap{}
 				}

@@ -130,7 +130,7 @@ func (c *compiler) keyWord(dst, key Reg, off, n int) {
 // walks the trie.
 type LPMMap struct {
 	Root        uint64 // address of the word holding the root's address
-	DataSize    uint32 // 1 to 8
+	DataSize    uint32 // 1 to 16
 	MaxPrefix   uint32
 	ValueOffset uint32
 }
@@ -144,25 +144,32 @@ const (
 
 // inlineLPMLookup is bpf_map_lookup_elem on an LPM trie, for a program
 // the verifier proved passes a readable key in r2: r0 = the value of the
-// longest prefix matching the key, or 0. With the data as one big-endian
-// word, the bits a node and the key share are the leading zeros of their
-// xor. It clobbers r1 to r5, as the call does.
+// longest prefix matching the key, or 0. With the data as one or two
+// big-endian words, the bits a node and the key share are the leading
+// zeros of their xor. It clobbers r1 to r5, as the call does.
 func (c *compiler) inlineLPMLookup(lm LPMMap) {
 	const (
-		key   = RSI // r2
-		plen  = RCX // the key's prefix length
-		data  = RDX // the key's data, big-endian, left-aligned
-		found = R8  // the last node with a value on the path
-		match = RDI // bits the node and the key share
-		nplen = tmp // the node's prefix length
-		x     = tmp2
+		key    = RSI // r2
+		plen   = RCX // the key's prefix length
+		data   = RDX // the key's data (its first 8 bytes), big-endian, left-aligned
+		dataLo = RSI // the key's next 8 bytes, for data over 8 bytes (after key)
+		found  = R8  // the last node with a value on the path
+		match  = RDI // bits the node and the key share
+		nplen  = tmp2
+		x      = tmp
 	)
+	wide := lm.DataSize > 8
 	c.a.ALU(XOR, W32, found, found)
 	c.a.Load(W32, plen, At(key, 0))
 	c.a.ALUImm(CMP, W32, plen, int32(lm.MaxPrefix))
 	tooLong := c.a.Jcc(CondA)
-	c.keyWord(data, key, 4, int(lm.DataSize))
+	c.keyWord(data, key, 4, int(min(lm.DataSize, 8)))
 	c.a.Bswap(W64, data)
+	if wide {
+		c.keyWord(nplen, key, 12, int(lm.DataSize-8))
+		c.a.Bswap(W64, nplen)
+		c.a.Mov(W64, dataLo, nplen)
+	}
 	c.a.MovImm(RAX, lm.Root)
 	c.a.Load(W64, RAX, At(RAX, 0))
 
@@ -171,12 +178,32 @@ func (c *compiler) inlineLPMLookup(lm LPMMap) {
 	end := []int{c.a.Jcc(CondE)}
 	c.a.Load(W64, x, At(RAX, lpmNodeData))
 	c.a.ALU(XOR, W64, x, data)
-	c.a.MovImm(match, 64)
-	c.a.Bsr(W64, x, x)
-	same := c.a.JccShort(CondE)
-	c.a.MovImm(match, 63)
-	c.a.ALU(SUB, W32, match, x)
-	c.a.PatchShort(same, c.a.Len())
+	if wide {
+		// Equal first words: the second decides, from bit 64 on.
+		c.a.Test(W64, x, x)
+		differ := c.a.JccShort(CondNE)
+		c.a.Load(W64, x, At(RAX, lpmNodeData+8))
+		c.a.ALU(XOR, W64, x, dataLo)
+		c.a.MovImm(match, 128)
+		c.a.Bsr(W64, x, x)
+		same := c.a.JccShort(CondE)
+		c.a.MovImm(match, 127)
+		c.a.ALU(SUB, W32, match, x)
+		c.a.PatchShort(same, c.a.Len())
+		done := c.a.JmpShort()
+		c.a.PatchShort(differ, c.a.Len())
+		c.a.Bsr(W64, x, x)
+		c.a.MovImm(match, 63)
+		c.a.ALU(SUB, W32, match, x)
+		c.a.PatchShort(done, c.a.Len())
+	} else {
+		c.a.MovImm(match, 64)
+		c.a.Bsr(W64, x, x)
+		same := c.a.JccShort(CondE)
+		c.a.MovImm(match, 63)
+		c.a.ALU(SUB, W32, match, x)
+		c.a.PatchShort(same, c.a.Len())
+	}
 	c.a.Load(W32, nplen, At(RAX, lpmNodePrefix))
 	c.a.ALU(CMP, W32, match, nplen)
 	c.a.Cmov(CondA, W32, match, nplen)
@@ -188,10 +215,19 @@ func (c *compiler) inlineLPMLookup(lm LPMMap) {
 	end = append(end, c.a.Jcc(CondB)) // the node's prefix does not match
 	c.a.ALUMemImm(CMP, W32, At(RAX, lpmNodeIm), 0)
 	c.a.Cmov(CondE, W64, found, RAX)
-	// The child on the side of the key's bit after the node's prefix.
+	// The child on the side of the key's bit after the node's prefix:
+	// bit 63-nplen of the first word, or (the same modulo 64) bit
+	// 127-nplen of the second.
 	c.a.MovImm(x, 63)
 	c.a.ALU(SUB, W32, x, nplen)
-	c.a.Bt(W64, data, x)
+	word := data
+	if wide {
+		word = match
+		c.a.Mov(W64, match, data)
+		c.a.ALUImm(CMP, W32, nplen, 64)
+		c.a.Cmov(CondAE, W64, match, dataLo)
+	}
+	c.a.Bt(W64, word, x)
 	c.a.ALU(SBB, W64, x, x)
 	c.a.ALUImm(AND, W32, x, 8)
 	c.a.Load(W64, RAX, Mem{Base: RAX, Index: x, Scale: 1})
