@@ -438,6 +438,10 @@ func (s *SKB) resetCsumUnnecessary() {
 	s.CsumUnnecessary, s.CsumLevel = false, 0
 }
 
+// FieldStores says StoreContext changes only the bytes it stores (no
+// field of __sk_buff is derived from another one a program may write).
+func (s *SKB) FieldStores() bool { return true }
+
 // PlainStore says a 4-byte store at off changes only what a load there
 // reads back (cb for every skb program, mark and priority for tc), so
 // the JIT may keep it and pass it on later (jit.PlainStores).

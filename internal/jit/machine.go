@@ -341,6 +341,49 @@ func (m *Machine) refillCtx() {
 	}
 }
 
+// refillFields is refillCtx for a store into [lo, hi) of a context whose
+// stores change only the bytes stored (FieldStores): only the converted
+// fields there are computed again.
+func (m *Machine) refillFields(lo, hi uint64) {
+	c := m.ctx
+	if c.CtxDirty != 0 {
+		m.flushCtx()
+	}
+	plain, _ := m.conv.(PlainStores)
+	in := func(off int) bool { return uint64(off) < hi && lo < uint64(off)+4 }
+	for _, p := range m.progs {
+		for _, off := range p.comp.CtxStoreOffsets {
+			if in(off) && c.CtxStKey[off/4] != ^uint64(0) && plain != nil && plain.PlainStore(off) {
+				if v, ok := m.conv.LoadContext(off, 4); ok {
+					c.CtxVal[off/4] = v
+				}
+			}
+		}
+		for _, off := range p.comp.CtxOffsets {
+			if in(off) && c.CtxKey[off/4] != ^uint64(0) {
+				if v, ok := m.conv.LoadContext(off, 4); ok {
+					c.CtxVal[off/4] = v
+				} else {
+					c.CtxKey[off/4] = ^uint64(0)
+				}
+			}
+		}
+		for _, off := range p.comp.CtxClassOffsets {
+			if off >= 0 && in(off) {
+				m.refillCtx() // a pointer field: its region may change
+				return
+			}
+		}
+	}
+}
+
+// FieldStores is a context (interp.Context) whose stores change nothing
+// but the bytes stored: after one, only the converted fields there need
+// computing again.
+type FieldStores interface {
+	FieldStores() bool
+}
+
 // PlainStores is a context (interp.Context) with plain fields: a 4-byte
 // store at such an offset changes nothing but what a 4-byte load there
 // gives, so native code keeps the value (Context.CtxStKey) and Go passes

@@ -129,7 +129,7 @@ func (m *Machine) loop(entry uintptr) (uint64, error) {
 			if err := m.callHelper(pc, h); err != nil {
 				return 0, err
 			}
-			if m.ctxFields && !keepsContext(cur.insns[pc].Imm) {
+			if m.ctxFields && !keepsContext(cur.insns[pc].Imm, c.Regs[5]) {
 				m.refillCtx()
 			}
 		case amd64.ExitCallX:
@@ -305,7 +305,11 @@ func (m *Machine) afterContextStore(ins asm.Instruction) {
 	}
 	for _, p := range m.progs {
 		if hits(p.comp.CtxOffsets) || hits(p.comp.CtxStoreOffsets) {
-			m.refillCtx()
+			if fs, ok := m.conv.(FieldStores); ok && fs.FieldStores() {
+				m.refillFields(off, off+size)
+			} else {
+				m.refillCtx()
+			}
 			return
 		}
 	}
@@ -313,10 +317,15 @@ func (m *Machine) afterContextStore(ins asm.Instruction) {
 
 // keepsContext reports helpers (by Linux id) that change no context
 // field a program can load: after them the converted fields need not be
-// computed again. Helpers that run callbacks are not among them.
-func keepsContext(id int32) bool {
+// computed again. Helpers that run callbacks are not among them. r5 is
+// the call's fifth argument (flags, for some).
+func keepsContext(id int32, r5 uint64) bool {
 	switch id {
+	case 9: // skb_store_bytes: packet bytes, and the hash if told to
+		const invalidateHash = 2
+		return r5&invalidateHash == 0
 	case 1, 2, 3, // map lookup, update, delete
+		10, 11, // l3 and l4 csum_replace: packet bytes only
 		4, 45, 112, 113, 114, 115, // probe reads
 		5, 6, 7, 8, // ktime, trace_printk, prandom, smp_processor_id
 		26, 28, 68, // skb_load_bytes, csum_diff, skb_load_bytes_relative
