@@ -443,16 +443,19 @@ func (s *SKB) resetCsumUnnecessary() {
 func (s *SKB) FieldStores() bool { return true }
 
 // PlainStore says a 4-byte store at off changes only what a load there
-// reads back (cb for every skb program, mark and priority for tc), so
-// the JIT may keep it and pass it on later (jit.PlainStores).
-func (s *SKB) PlainStore(off int) bool {
+// reads back, the value stored and mask (cb for every skb program; mark,
+// priority, and the 16-bit tc_index and tc_classid for tc), so the JIT
+// may keep it and pass it on later (jit.PlainStores).
+func (s *SKB) PlainStore(off int) (mask uint32, ok bool) {
 	switch {
 	case off >= skbCB && off < skbCB+20 && off%4 == 0:
-		return true
+		return ^uint32(0), true
 	case off == skbMark, off == skbPriority:
-		return s.L2
+		return ^uint32(0), s.L2
+	case off == skbTCIndex, off == skbTCClassid:
+		return 0xffff, s.L2
 	}
-	return false
+	return 0, false
 }
 
 // PacketSpan is where the packet's data is and how long it is (skb->data,

@@ -301,10 +301,13 @@ func (m *Machine) refillCtx() {
 	for _, p := range m.progs {
 		for _, off := range p.comp.CtxStoreOffsets {
 			key := ^uint64(0)
-			if plain != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain && plain.PlainStore(off) {
-				if v, ok := m.conv.LoadContext(off, 4); ok {
-					key = m.ctxLo
-					c.CtxVal[off/4] = v
+			if plain != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain {
+				if mask, ok := plain.PlainStore(off); ok {
+					if v, ok := m.conv.LoadContext(off, 4); ok {
+						key = m.ctxLo
+						c.CtxVal[off/4] = v
+						c.CtxStMask[off/4] = mask
+					}
 				}
 			}
 			c.CtxStKey[off/4] = key
@@ -349,11 +352,10 @@ func (m *Machine) refillFields(lo, hi uint64) {
 	if c.CtxDirty != 0 {
 		m.flushCtx()
 	}
-	plain, _ := m.conv.(PlainStores)
 	in := func(off int) bool { return uint64(off) < hi && lo < uint64(off)+4 }
 	for _, p := range m.progs {
 		for _, off := range p.comp.CtxStoreOffsets {
-			if in(off) && c.CtxStKey[off/4] != ^uint64(0) && plain != nil && plain.PlainStore(off) {
+			if in(off) && c.CtxStKey[off/4] != ^uint64(0) {
 				if v, ok := m.conv.LoadContext(off, 4); ok {
 					c.CtxVal[off/4] = v
 				}
@@ -386,10 +388,11 @@ type FieldStores interface {
 
 // PlainStores is a context (interp.Context) with plain fields: a 4-byte
 // store at such an offset changes nothing but what a 4-byte load there
-// gives, so native code keeps the value (Context.CtxStKey) and Go passes
-// it on with StoreContext at the next exit.
+// gives, which is the value stored and mask, so native code keeps it
+// (Context.CtxStKey) and Go passes it on with StoreContext at the next
+// exit.
 type PlainStores interface {
-	PlainStore(off int) bool
+	PlainStore(off int) (mask uint32, ok bool)
 }
 
 // PacketSpanner is a context with a packet: its address and length

@@ -46,6 +46,10 @@ type Context struct {
 	// helper exit from a frame the call stub entered (see exitHelper);
 	// else the resume address is on top of the native stack.
 	ResumeAddr uint64
+	// CtxStMask is what a plain field keeps of a value stored into it
+	// (0xffff for __sk_buff's tc_index): CtxVal[i] gets the value and
+	// CtxStMask[i].
+	CtxStMask [CtxStoreSlots + 1]uint32
 }
 
 // Region classes: what the compiler predicts a memory access's base
@@ -125,6 +129,7 @@ const (
 	offPktLo    = offCtxDirty + 8
 	offPktLen   = offPktLo + 8
 	offResume   = offPktLen + 8
+	offCtxStMsk = offResume + 8
 )
 
 // CtxStoreSlots bounds the fields stores may reach through CtxStKey: the

@@ -34,7 +34,8 @@ func TestContextLayout(t *testing.T) {
 		{"PktLo", unsafe.Offsetof(c.PktLo), offPktLo},
 		{"PktLen", unsafe.Offsetof(c.PktLen), offPktLen},
 		{"ResumeAddr", unsafe.Offsetof(c.ResumeAddr), offResume},
-		{"size", unsafe.Sizeof(c), offResume + 8},
+		{"CtxStMask", unsafe.Offsetof(c.CtxStMask), offCtxStMsk},
+		{"size", unsafe.Sizeof(c), offCtxStMsk + 4*(CtxStoreSlots+1)},
 	} {
 		if f.got != f.want {
 			t.Errorf("Context.%s at %d, the code assumes %d", f.name, f.got, f.want)

@@ -150,13 +150,13 @@ func (c *compiler) store(pc int, ins asm.Instruction) {
 		c.ctxStored[slot] = true
 		c.a.ALULoad(CMP, W64, reg(ins.Dst), mem(ctxReg, int32(offCtxStKey+8*slot)))
 		other := c.a.Jcc(CondNE)
-		val := mem(ctxReg, int32(offCtxVal+8*slot))
 		if ins.OpCode.Class() == asm.ClassST {
-			c.a.StoreImm(W32, val, ins.Imm)
+			c.a.MovImm(tmp, uint64(uint32(ins.Imm)))
 		} else {
-			c.a.Store(W32, val, reg(ins.Src))
+			c.a.Mov(W32, tmp, reg(ins.Src))
 		}
-		c.a.StoreImm(W32, mem(ctxReg, int32(offCtxVal+8*slot+4)), 0)
+		c.a.ALULoad(AND, W32, tmp, mem(ctxReg, int32(offCtxStMsk+4*slot)))
+		c.a.Store(W64, mem(ctxReg, int32(offCtxVal+8*slot)), tmp)
 		c.a.ALUMemImm(OR, W64, mem(ctxReg, offCtxDirty), 1<<slot)
 		back := c.a.Len()
 		c.slow = append(c.slow, func() {
