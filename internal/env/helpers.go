@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -837,14 +836,18 @@ func spinLock(m *interp.Machine, addr, _, _, _, _ uint64) (uint64, error) {
 	}
 	// Another run holds the lock only for a few instructions, so wait for
 	// it; a taken lock word no run holds is garbage (or a lock taken
-	// outside gbpf), and the run fails at once rather than hang.
+	// outside gbpf), and the run fails at once rather than hang. A run
+	// counts itself in the lock's bucket while it takes and holds it:
+	// a bucket counting only this run means no other run holds the lock.
+	bucket := lockBucket(addr)
+	bucket.Add(1)
 	for spins := 0; !atomic.CompareAndSwapUint32(word, 0, 1); spins++ {
-		if _, held := heldLocks.Load(addr); !held && spins > 100 || spins > 1_000_000 {
+		if bucket.Load() == 1 && spins > 100 || spins > 1_000_000 {
+			bucket.Add(-1)
 			return 0, fmt.Errorf("bpf_spin_lock at 0x%x: the lock word is taken and no run holds it", addr)
 		}
 		runtime.Gosched()
 	}
-	heldLocks.Store(addr, struct{}{})
 	r.locks = append(r.locks, addr)
 	return 0, nil
 }
@@ -861,14 +864,21 @@ func spinUnlock(m *interp.Machine, addr, _, _, _, _ uint64) (uint64, error) {
 	return 0, fmt.Errorf("bpf_spin_unlock at 0x%x: the program does not hold it", addr)
 }
 
-// heldLocks are the spin lock words runs hold right now, process-wide.
-var heldLocks sync.Map
+// lockHolders counts, per bucket of lock word addresses, the runs taking
+// or holding a spin lock there, process-wide (padded: one cache line
+// each).
+var lockHolders [64]struct {
+	n atomic.Int64
+	_ [56]byte
+}
+
+func lockBucket(addr uint64) *atomic.Int64 { return &lockHolders[addr/4%uint64(len(lockHolders))].n }
 
 func unlock(m *interp.Machine, addr uint64) {
-	heldLocks.Delete(addr)
 	if b, ok := m.Memory(addr, 4, true); ok {
 		atomic.StoreUint32((*uint32)(unsafe.Pointer(unsafe.SliceData(b))), 0)
 	}
+	lockBucket(addr).Add(-1)
 }
 
 func strncmp(m *interp.Machine, s1Addr, s1Size, s2Addr, _, _ uint64) (uint64, error) {
