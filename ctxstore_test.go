@@ -155,6 +155,14 @@ func TestContextAfterHelpers(t *testing.T) {
 	insns = append(insns, acc(asm.R1)...)
 	insns = append(insns, asm.LoadMem(asm.R1, asm.R6, hash, asm.Word))
 	insns = append(insns, acc(asm.R1)...)
+	// The context through a spilled copy: a store and a load of mark.
+	insns = append(insns,
+		asm.StoreMem(asm.R10, -16, asm.R6, asm.DWord),
+		asm.LoadMem(asm.R9, asm.R10, -16, asm.DWord),
+		asm.StoreMem(asm.R9, 8, asm.R0, asm.Word),
+		asm.LoadMem(asm.R1, asm.R9, 8, asm.Word),
+	)
+	insns = append(insns, acc(asm.R1)...)
 	insns = append(insns, asm.Return())
 	spec := &gbpf.CollectionSpec{
 		Programs: map[string]*ebpf.ProgramSpec{"fields": {Name: "fields", Type: ebpf.SchedCLS, License: "GPL", Instructions: insns}},

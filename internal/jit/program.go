@@ -135,6 +135,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 		InlineLoop: opts.LinuxHelpers && opts.Verified, InlineSkbLoad: opts.LinuxHelpers && opts.Verified, InlineUpdates: opts.Verified}
 	if opts.Verified {
 		if len(opts.CtxAccess) == len(insns) {
+			copts.CtxAccess = opts.CtxAccess
 			copts.Safe = make([]bool, len(insns))
 			for pc, ctx := range opts.CtxAccess {
 				copts.Safe[pc] = !ctx

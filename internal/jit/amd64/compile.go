@@ -36,6 +36,11 @@ type Options struct {
 	// interpreter's alignment check). Unmarked accesses keep the check:
 	// unverified code stays safe.
 	Safe []bool
+	// CtxAccess, when set, says per slot that a verifier saw the
+	// instruction's memory access go through the context on some path:
+	// it is compiled for the context's fields first (a guess the code
+	// checks, as for registers the compiler sees hold the context).
+	CtxAccess []bool
 	// ArrayMap, when set, describes the array map at a map address, for
 	// bpf_map_lookup_elem calls to inline; false: call the helper.
 	ArrayMap func(addr uint64) (ArrayMap, bool)
@@ -921,6 +926,9 @@ func (c *compiler) classOf(pc int, r asm.Register) int {
 
 // maybeCtx reports whether r may hold the context before slot pc.
 func (c *compiler) maybeCtx(pc int, r asm.Register) bool {
+	if pc < len(c.opts.CtxAccess) && c.opts.CtxAccess[pc] {
+		return true // the context, through a spilled copy, say
+	}
 	return r < asm.R10 && c.ctxRegs[pc]&(1<<r) != 0
 }
 
