@@ -178,31 +178,29 @@ func (c *compiler) inlineLPMLookup(lm LPMMap) {
 	end := []int{c.a.Jcc(CondE)}
 	c.a.Load(W64, x, At(RAX, lpmNodeData))
 	c.a.ALU(XOR, W64, x, data)
+	// shared sets match to the bits the node and the key share from bit
+	// base on, given x, the xor of their words there.
+	shared := func(base uint64) {
+		c.a.MovImm(match, base+64)
+		c.a.Bsr(W64, x, x)
+		same := c.a.JccShort(CondE)
+		c.a.MovImm(match, base+63)
+		c.a.ALU(SUB, W32, match, x)
+		c.a.PatchShort(same, c.a.Len())
+	}
 	if wide {
 		// Equal first words: the second decides, from bit 64 on.
 		c.a.Test(W64, x, x)
 		differ := c.a.JccShort(CondNE)
 		c.a.Load(W64, x, At(RAX, lpmNodeData+8))
 		c.a.ALU(XOR, W64, x, dataLo)
-		c.a.MovImm(match, 128)
-		c.a.Bsr(W64, x, x)
-		same := c.a.JccShort(CondE)
-		c.a.MovImm(match, 127)
-		c.a.ALU(SUB, W32, match, x)
-		c.a.PatchShort(same, c.a.Len())
+		shared(64)
 		done := c.a.JmpShort()
 		c.a.PatchShort(differ, c.a.Len())
-		c.a.Bsr(W64, x, x)
-		c.a.MovImm(match, 63)
-		c.a.ALU(SUB, W32, match, x)
+		shared(0)
 		c.a.PatchShort(done, c.a.Len())
 	} else {
-		c.a.MovImm(match, 64)
-		c.a.Bsr(W64, x, x)
-		same := c.a.JccShort(CondE)
-		c.a.MovImm(match, 63)
-		c.a.ALU(SUB, W32, match, x)
-		c.a.PatchShort(same, c.a.Len())
+		shared(0)
 	}
 	c.a.Load(W32, nplen, At(RAX, lpmNodePrefix))
 	c.a.ALU(CMP, W32, match, nplen)
