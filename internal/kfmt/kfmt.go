@@ -116,6 +116,20 @@ func Snprintf(out []byte, format []byte, args []uint64, mem Memory) int64 {
 	return int64(n) + 1
 }
 
+// Check validates format for nargs arguments as the kernel's verifier does
+// for bpf_snprintf's constant format (bpf_bprintf_prepare without the
+// arguments): the format must be one the kernel accepts and need at most
+// nargs arguments. It returns EINVAL when not.
+func Check(format []byte, nargs int) error {
+	f := cut(format)
+	// A format cannot use more arguments than it has '%'s.
+	nargs = min(nargs, bytes.Count(f, []byte{'%'}))
+	if _, _, errno := prepare(f, make([]uint64, nargs), NoMemory); errno == syscall.EINVAL {
+		return errno
+	}
+	return nil
+}
+
 // Args decodes the data/data_len argument array of bpf_snprintf and
 // bpf_trace_vprintk: ok is false, and the helper returns -EINVAL, unless
 // its length is a multiple of 8 and at most 8*MaxArgs.

@@ -235,3 +235,32 @@ func FuzzFormat(f *testing.F) {
 		TracePrintk(format, a3, testMem)
 	})
 }
+
+// TestCheck validates formats as the kernel's verifier does for
+// bpf_snprintf: enough arguments for every conversion, known conversions
+// only; more arguments than conversions are fine.
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		format string
+		nargs  int
+		ok     bool
+	}{
+		{"plain text", 0, true},
+		{"%u-%u", 2, true},
+		{"%u-%u", 1, false},
+		{"%u-%u", 5, true},
+		{"100%%", 0, true},
+		{"%s=%pI4 %llx %c", 4, true},
+		{"%s=%pI4 %llx %c", 3, false},
+		{"%f", 1, false},
+		{"%.3d", 1, false},
+		{"%pZ", 1, false},
+		{"tab\there", 0, true},
+		{"bell\a", 0, false},
+	} {
+		err := Check(append([]byte(tc.format), 0), tc.nargs)
+		if (err == nil) != tc.ok {
+			t.Errorf("Check(%q, %d) = %v, want ok %v", tc.format, tc.nargs, err, tc.ok)
+		}
+	}
+}

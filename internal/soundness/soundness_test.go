@@ -20,11 +20,6 @@ import (
 // (the verifier was fixed), remove it here and it becomes a regression
 // test.
 var knownUnsound = map[string]string{
-	// The kernel rejects them; gbpf's helper refuses the call at run
-	// time (-EINVAL), so they are not unsafe.
-	"snprintf-data-len.case": "bpf_snprintf's data_len is not checked",
-	"snprintf-format.case":   "bpf_snprintf's format string is not checked against data_len",
-
 	// The kernel rejects them; they run safely in gbpf.
 	"atomic-fetch-src-is-address.case":    "an atomic fetch into its own address register is not checked as the kernel does",
 	"cmpxchg-on-spilled-pointer.case":     "a cmpxchg on a spilled pointer loads a scalar, not the pointer",

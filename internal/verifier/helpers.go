@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 
@@ -8,6 +9,7 @@ import (
 	casm "github.com/cilium/ebpf/asm"
 
 	"github.com/gbpf/gbpf/asm"
+	"github.com/gbpf/gbpf/internal/kfmt"
 	"github.com/gbpf/gbpf/internal/maps"
 )
 
@@ -338,6 +340,9 @@ func (v *verifier) callHelper(ins asm.Instruction) {
 			}
 		}
 	}
+	if casm.BuiltinFunc(id) == casm.FnSnprintf {
+		v.checkSnprintf(&regs[3], &regs[5])
+	}
 	// Callbacks: explore the callback as another path entering it.
 	if isCallbackHelper(id) {
 		v.enterCallback(ins, &meta)
@@ -537,6 +542,32 @@ func (v *verifier) checkArg(ins asm.Instruction, pr proto, i int, at argType, re
 		if !r.varZero() {
 			v.reject("", "R%d is not a constant address'", regno)
 		}
+		if s, ok := v.constStr(r); ok && bytes.IndexByte(s, 0) < 0 {
+			v.reject("", "string is not zero-terminated")
+		}
+	}
+}
+
+// constStr is the read-only map memory an ARG_PTR_TO_CONST_STR register
+// points to, up to the end of the value, when its contents are known
+// (frozen .rodata).
+func (v *verifier) constStr(r *reg) ([]byte, bool) {
+	off := int64(r.off) + int64(r.tn.v)
+	if r.m == nil || r.m.frozen == nil || off < 0 || off > int64(len(r.m.frozen)) {
+		return nil, false
+	}
+	return r.m.frozen[off:], true
+}
+
+// checkSnprintf is the kernel's check_bpf_snprintf_call: the data is an
+// array of u64, and the constant format must be valid for that many
+// arguments.
+func (v *verifier) checkSnprintf(format, dataLen *reg) {
+	if dataLen.tn.v%8 != 0 {
+		v.reject("bpf_snprintf's data is an array of u64 values: make data_len a multiple of 8", "R5 data_len %d is not a multiple of 8", dataLen.tn.v)
+	}
+	if s, ok := v.constStr(format); ok && kfmt.Check(s, int(min(dataLen.tn.v/8, 1<<20))) != nil {
+		v.reject("the format needs a u64 in data for each conversion, and only the conversions bpf_snprintf knows (%d %i %u %x %c %s %p...)", "Invalid format string")
 	}
 }
 
