@@ -21,8 +21,6 @@ import (
 // test.
 var knownUnsound = map[string]string{
 	// The kernel rejects them; they run safely in gbpf.
-	"atomic-fetch-src-is-address.case":    "an atomic fetch into its own address register is not checked as the kernel does",
-	"cmpxchg-on-spilled-pointer.case":     "a cmpxchg on a spilled pointer loads a scalar, not the pointer",
 	"ld-imm64-dead-map-value-offset.case": "ld_imm64 map value offsets are checked only on explored paths",
 
 	// The kernel rejects it: gbpf's verifier is the more precise one

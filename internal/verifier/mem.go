@@ -89,27 +89,21 @@ func (v *verifier) atomic(ins asm.Instruction) {
 		what := map[regType]string{ptrMapValue: "value ", ptrStack: "stack "}[dst.t]
 		v.reject("", "misaligned %saccess off (%#x; %#x)+%d+%d size %d", what, dst.tn.v, dst.tn.m, dst.off, ins.Offset, size)
 	}
-	fetch := ins.Imm&asm.AtomicFetch != 0
-	// Every atomic operation reads the memory first (check_atomic).
-	v.access(ins.Dst, int(ins.Offset), size, false, nil)
+	// Every atomic operation reads the memory first, and a fetch fills
+	// its register with what it read before the write is checked
+	// (check_atomic_rmw): a fetch into the address register makes the
+	// write go through the value loaded, and a fetch of a spilled
+	// pointer loads the pointer.
+	old := v.access(ins.Dst, int(ins.Offset), size, false, nil)
+	if ins.Imm&asm.AtomicFetch != 0 {
+		load := ins.Src
+		if ins.Imm == asm.AtomicCmpXchg {
+			load = asm.R0
+		}
+		*v.writeReg(load) = old
+	}
 	x := unknownScalar()
 	v.access(ins.Dst, int(ins.Offset), size, true, &x)
-	if fetch {
-		r := unknownScalar()
-		if size == 4 {
-			r.zext32bits()
-		}
-		if ins.Imm == asm.AtomicCmpXchg {
-			*v.writeReg(asm.R0) = r
-		} else {
-			*v.writeReg(ins.Src) = r
-		}
-	}
-}
-
-func (r *reg) zext32bits() {
-	r.umax = 0xffffffff
-	r.sync()
 }
 
 // sizedUnknown is what a load of size bytes of unknown memory gives.
