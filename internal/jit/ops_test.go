@@ -7,6 +7,7 @@ import (
 
 	"github.com/gbpf/gbpf/asm"
 	"github.com/gbpf/gbpf/internal/interp"
+	"github.com/gbpf/gbpf/internal/jit/amd64"
 )
 
 // Edge values for operands: zero, one, all ones, the signed extremes and
@@ -150,4 +151,46 @@ func TestJumps(t *testing.T) {
 	// gotol and a backward loop.
 	check(t, "gotol", asm.MustAssemble("r0 = 1\ngotol +1\nexit\nr0 = 2\nexit\n", asm.SyntaxLLVM), nil, nil)
 	check(t, "loop", asm.MustAssemble("r0 = 0\nr1 = 100\nl:\nr0 += r1\nr1 -= 1\nif r1 != 0 goto l\nexit\n", asm.SyntaxLLVM), nil, nil)
+}
+
+// TestZeroExtension checks clang's zero-extension idiom ("r = s; r <<= 32;
+// r >>= 32", compiled as one 32-bit move) against the interpreter, also
+// where a jump lands in its middle (then it is not fused), with and
+// without the budget, and that the fused form is shorter.
+func TestZeroExtension(t *testing.T) {
+	if isolated(t) {
+		return
+	}
+	requireJIT(t)
+	const hi = "r2 = 0xfedcba9876543210 ll\n"
+	progs := map[string]string{
+		"move and shifts": hi + "r0 = r2\nr0 <<= 32\nr0 >>= 32\nexit\n",
+		"shifts":          hi + "r0 = r2\nr0 += 1\nr0 <<= 32\nr0 >>= 32\nexit\n",
+		"other register":  hi + "r0 = r2\nr0 <<= 32\nr2 >>= 32\nr0 += r2\nexit\n",
+		"other amount":    hi + "r0 = r2\nr0 <<= 32\nr0 >>= 31\nexit\n",
+		"jump into it": hi + "r0 = 0\nr3 = r2\nif r0 == 0 goto +2\nr3 <<= 32\n" +
+			"r3 >>= 32\nr0 = r3\nexit\n",
+		"jump to the second shift": hi + "r0 = r2\nif r0 != 0 goto +1\nr0 <<= 32\nr0 >>= 32\nexit\n",
+		"in a loop": hi + "r0 = 0\nr1 = 5\nl:\nr3 = r2\nr3 <<= 32\nr3 >>= 32\nr0 += r3\nr2 += r1\n" +
+			"r1 -= 1\nif r1 != 0 goto l\nexit\n",
+	}
+	for name, src := range progs {
+		check(t, name, asm.MustAssemble(src, asm.SyntaxLLVM), nil, nil)
+		want := runInterp(asm.MustAssemble(src, asm.SyntaxLLVM), nil, &interp.Options{Budget: interp.Unbounded})
+		got := runJITWith(asm.MustAssemble(src, asm.SyntaxLLVM), nil, Options{Budget: interp.Unbounded})
+		if d := differ(want, got); d != "" {
+			t.Errorf("%s, without a budget: %s", name, d)
+		}
+	}
+	fused, err := amd64.Compile(asm.MustAssemble(hi+"r0 = r2\nr0 <<= 32\nr0 >>= 32\nexit\n", asm.SyntaxLLVM), amd64.Options{NoBudget: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := amd64.Compile(asm.MustAssemble(hi+"r0 = r2\nr0 <<= 32\nr0 >>= 31\nexit\n", asm.SyntaxLLVM), amd64.Options{NoBudget: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fused.Code) >= len(plain.Code) {
+		t.Errorf("the idiom compiles to %d bytes, a shift pair to %d: not fused", len(fused.Code), len(plain.Code))
+	}
 }

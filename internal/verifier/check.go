@@ -38,16 +38,21 @@ func (v *verifier) drain() {
 
 func (v *verifier) explore() {
 	for {
-		if v.prune[v.pc] && v.visit() {
-			v.endPath()
-			return
-		}
+		// The kernel's do_check counts an instruction as processed
+		// before is_state_visited may prune the path there.
 		v.processed++
-		v.record()
 		if v.processed > complexityLimit {
 			v.reject("split the program into smaller functions (bpf-to-bpf calls or tail calls), reduce loop bounds, or use bpf_loop",
 				"BPF program is too large. Processed %d insn", v.processed)
 		}
+		if v.prune[v.pc] && v.visit() {
+			v.endPath()
+			return
+		}
+		if v.jmpPoint[v.pc] {
+			v.noteHistEntry()
+		}
+		v.record()
 		if v.cfg.Log {
 			text, _ := asm.FormatInstruction(v.insns, v.pc, asm.SyntaxLLVM)
 			v.trail(fmt.Sprintf("%d: %s", v.pc, text))
@@ -73,8 +78,36 @@ func (v *verifier) visit() bool {
 	cbSite := ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm)
 	iterNext := v.isIterNext(v.pc)
 	mayGoto := ins.OpCode == asm.OpMayGoto
-	inLoop := false
-	looping := 0                          // states of loops still being explored, seen so far
+	// Save a state only where the kernel's is_state_visited adds one:
+	// at its forced checkpoints, else after at least 2 jumps and 8
+	// instructions since the last saved state (programs have a prune
+	// point every few instructions; saving at each costs time and
+	// memory and hardly prunes more), and in a loop only every 20 jumps
+	// or 100 instructions: iterations differ, so their states rarely
+	// prune, and a runaway loop then reaches the complexity limit with
+	// at most 10,000 states instead of comparing against a million.
+	force := cbSite || iterNext || mayGoto || v.st.jmpHist > 40
+	jmps, insns := v.jmps-v.lastJmps, v.processed-v.lastProcessed
+	add := force || jmps >= 2 && insns >= 8
+	looping := 0 // states of loops still being explored, seen so far
+	// miss counts a state's miss while a new state is to be added and
+	// forgets the state once it misses more than it helps, as
+	// is_state_visited does (it gives states of loops still being
+	// explored at forced checkpoints more time, for iterators to
+	// converge).
+	miss := func(i int, s *snapshot) {
+		if add {
+			s.misses++
+		}
+		n := 3
+		if force && s.branches > 0 {
+			n = 64
+		}
+		if s.misses > s.hits*n+n {
+			list = append(list[:i:i], list[i+1:]...)
+			v.states--
+		}
+	}
 	for i := len(list) - 1; i >= 0; i-- { // newest first
 		s := list[i]
 		if s.branches > 0 && (iterNext || mayGoto) {
@@ -83,39 +116,46 @@ func (v *verifier) visit() bool {
 			// the loop. Precision marks inside the loop are not final
 			// yet, so compare ranges exactly.
 			if (iterNext || s.st.mayGoto != v.st.mayGoto) && v.statesEqual(s.st, v.st, v.pc, false, true) {
+				s.hits++
+				v.explored[v.pc] = list
 				v.propagatePrecision(s.st)
 				v.trail(fmt.Sprintf("%d: loop converged", v.pc))
 				return true
 			}
+			miss(i, s)
 			continue
 		}
 		if s.branches > 0 && !cbSite {
-			inLoop = true
 			// An infinite loop repeats a recent state: looking further
 			// back only costs time.
 			looping++
 			if looping <= maxStatesPerInsn && !inCallback(v.st) && maybeLooping(s.st, v.st) && v.statesEqual(s.st, v.st, v.pc, true, false) {
 				v.reject("make sure the loop changes the values its exit condition tests", "infinite loop detected at insn %d", v.pc)
 			}
+			if !force && jmps < 20 && insns < 100 {
+				add = false
+			}
+			miss(i, s)
 			continue
 		}
 		if v.statesEqual(s.st, v.st, v.pc, false, false) {
+			s.hits++
+			v.explored[v.pc] = list
 			v.propagatePrecision(s.st)
 			v.trail(fmt.Sprintf("%d: safe (state seen before)", v.pc))
 			return true
 		}
+		miss(i, s)
 	}
-	// In a loop, save a state only every 20 jumps or 100 instructions,
-	// as the kernel does: iterations differ, so their states rarely
-	// prune, and a runaway loop then reaches the complexity limit with
-	// at most 10,000 states instead of comparing against a million.
-	if inLoop && !cbSite && !iterNext && v.jmps-v.lastJmps < 20 && v.processed-v.lastProcessed < 100 {
+	v.explored[v.pc] = list
+	if !add {
 		return false
 	}
 	v.lastJmps, v.lastProcessed = v.jmps, v.processed
 	snap := &snapshot{st: v.st.clone(), pc: v.pc, parent: v.st.parent, branches: 1, hist: v.st.hist}
 	v.st.parent = snap
 	v.st.hist = nil
+	v.st.jmpHist = 0
 	if len(list) >= maxStatesPerInsn {
 		// Forget the oldest finished state: comparisons stay cheap.
 		// States of loops still being explored stay, up to a bound: a

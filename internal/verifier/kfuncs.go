@@ -26,6 +26,14 @@ var kfuncs = map[string]func(v *verifier){
 	"bpf_iter_num_destroy": (*verifier).iterNumDestroy,
 }
 
+// kfuncParams are the parameter counts of the kfuncs' BTF prototypes
+// (for register liveness).
+var kfuncParams = map[string]int{
+	"bpf_iter_num_new":     3,
+	"bpf_iter_num_next":    1,
+	"bpf_iter_num_destroy": 1,
+}
+
 // callKfunc checks a call of a kernel function by name.
 func (v *verifier) callKfunc() {
 	name := v.kfuncAt[v.pc]

@@ -57,9 +57,12 @@ func (v *verifier) store(ins asm.Instruction) {
 	v.access(ins.Dst, int(ins.Offset), size, true, &val)
 	// Zero bytes written from a register are exact for pruning (stack
 	// slots are compared byte kind by byte kind): the register's value
-	// matters, as the kernel marks it.
+	// matters, as the kernel marks it. A write at an 8-byte aligned
+	// constant offset spills the register instead (its value stays
+	// imprecise there): check_stack_write_fixed_off marks only writes
+	// that leave STACK_ZERO bytes.
 	if ins.OpCode.Class() == asm.ClassSTX && val.t == scalar && val.isConst() && val.tn.v == 0 {
-		if d := v.regs()[ins.Dst]; d.t == ptrStack {
+		if d := v.regs()[ins.Dst]; d.t == ptrStack && (!d.varZero() || (int(d.off)+int(ins.Offset))%slotSize != 0) {
 			v.markPrecise(ins.Src)
 		}
 	}
@@ -320,6 +323,7 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 			s.spill = *val
 			s.spillSize = 8
 			s.kinds = [8]slotKind{stSpill, stSpill, stSpill, stSpill, stSpill, stSpill, stSpill, stSpill}
+			v.noteHistEntry()
 			return reg{}
 		}
 		if b == 0 && val.t == scalar && val.umax < 1<<(8*size) {
@@ -333,6 +337,7 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 			for i := 0; i < size; i++ {
 				s.kinds[i] = stSpill
 			}
+			v.noteHistEntry()
 			return reg{}
 		}
 		if s.isSpill() {
@@ -350,10 +355,14 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 	}
 	if s.isSpill() {
 		if size == 8 && s.spillSize == 8 {
+			v.noteHistEntry()
 			return s.spill
 		}
 		if s.spill.t != scalar {
 			v.reject("", "invalid size of register fill")
+		}
+		if b == 0 && size <= s.spillSize {
+			v.noteHistEntry() // the spilled register is restored
 		}
 		return fillScalar(s, b, size)
 	}

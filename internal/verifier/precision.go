@@ -1,6 +1,10 @@
 package verifier
 
-import "github.com/gbpf/gbpf/asm"
+import (
+	"math/bits"
+
+	"github.com/gbpf/gbpf/asm"
+)
 
 // Precision tracking, as the kernel's mark_chain_precision does it.
 //
@@ -125,6 +129,30 @@ func (v *verifier) noteLinked(ids ...uint32) {
 	}
 	if found && len(v.st.hist) > 0 {
 		v.st.hist[len(v.st.hist)-1].linked = &ls
+	}
+	if n := ls.need.count(); n > 1 {
+		v.noteHistEntry() // the kernel records linked registers from two on
+	}
+}
+
+// count is the number of registers and slots in s.
+func (s *precSet) count() int {
+	n := 0
+	for d := range s.regs {
+		n += bits.OnesCount16(s.regs[d]) + bits.OnesCount64(s.slots[d])
+	}
+	return n
+}
+
+// noteHistEntry counts an entry of the kernel's jump history for the
+// instruction being run (push_jmp_history: at most one per instruction;
+// at jump points, spills and fills of registers, and jumps on linked
+// registers). A path that has recorded more than 40 since its last saved
+// state saves one at the next prune point.
+func (v *verifier) noteHistEntry() {
+	if v.histAt != v.processed {
+		v.histAt = v.processed
+		v.st.jmpHist++
 	}
 }
 

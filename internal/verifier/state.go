@@ -93,6 +93,9 @@ type state struct {
 	// mayGoto counts the may_goto fall-throughs on this path (the
 	// kernel's may_goto_depth).
 	mayGoto int
+	// jmpHist counts the entries the kernel's jump history would hold
+	// since parent was saved (its jmp_history_cnt).
+	jmpHist int
 	lockM   *mapInfo
 	parent  *snapshot
 	// path is the trail of branch decisions and states for the log.
@@ -114,7 +117,7 @@ type pathNode struct {
 func (s *state) cur() *frame { return s.frames[len(s.frames)-1] }
 
 func (s *state) clone() *state {
-	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, mayGoto: s.mayGoto, parent: s.parent, path: s.path, hist: s.hist[:len(s.hist):len(s.hist)]}
+	n := &state{refs: append([]ref(nil), s.refs...), lock: s.lock, lockM: s.lockM, mayGoto: s.mayGoto, jmpHist: s.jmpHist, parent: s.parent, path: s.path, hist: s.hist[:len(s.hist):len(s.hist)]}
 	n.frames = make([]*frame, len(s.frames))
 	for i, f := range s.frames {
 		n.frames[i] = f.clone()
@@ -143,6 +146,10 @@ type snapshot struct {
 	parent   *snapshot
 	branches int         // paths still being explored that descend from it
 	hist     []histEntry // the instructions run from parent to here
+	// hits and misses count the paths it pruned and the comparisons it
+	// failed while a new state was saved (the kernel's hit_cnt and
+	// miss_cnt), to forget states that do not help.
+	hits, misses int
 }
 
 func (v *verifier) regsString(f *frame) string {
@@ -268,14 +275,41 @@ func regSafe(old, cur *reg, ids *idMap, exact, unpriv bool) bool {
 	return true
 }
 
+// unboundReg is the scalar a load from misc bytes gives (the kernel's
+// unbound_reg in stacksafe).
+var unboundReg = unknownScalar()
+
+// scalarForStack is the scalar a slot holds for pruning, as the kernel's
+// scalar_reg_for_stack: an 8-byte spilled scalar, or an unbounded one
+// for misc bytes (uninitialized ones count as misc where reading them is
+// allowed); nil otherwise.
+func scalarForStack(s *slot, allowUninit bool) *reg {
+	if s.kinds[slotSize-1] == stSpill && s.spill.t == scalar {
+		return &s.spill
+	}
+	for _, k := range s.kinds {
+		if k != stMisc && !(k == stInvalid && allowUninit) {
+			return nil
+		}
+	}
+	return &unboundReg
+}
+
+// stackSafe reports whether everything proven safe with old's stack
+// holds for cur's, byte by byte as the kernel's stacksafe compares them
+// (a slot's kinds[0] is its lowest byte, the kernel's slot_type[7]).
+// Privileged programs may read uninitialized stack, so misc bytes in
+// old match anything then.
 func stackSafe(old, cur *frame, ids *idMap, exact, unpriv bool) bool {
+	allowUninit := !unpriv
 	for i := range old.stack {
 		o := &old.stack[i]
+		missing := i >= len(cur.stack)
 		var c *slot
-		if i < len(cur.stack) {
-			c = &cur.stack[i]
-		} else {
+		if missing {
 			c = &slot{}
+		} else {
+			c = &cur.stack[i]
 		}
 		if exact {
 			if o.kinds != c.kinds {
@@ -286,50 +320,46 @@ func stackSafe(old, cur *frame, ids *idMap, exact, unpriv bool) bool {
 			}
 			continue
 		}
-		if o.isSpill() {
-			if !c.isSpill() {
-				// A spilled unknown scalar is as good as misc bytes.
-				if o.spill.t == scalar && (o.spill.tn == tnumUnknown && o.spill.id == 0 || !o.spill.precise && !unpriv && o.spillSize == slotSize) {
-					for _, k := range c.kinds {
-						if k == stSpill {
-							return false
-						}
-					}
-					continue
+		oReg, cReg := scalarForStack(o, allowUninit), scalarForStack(c, allowUninit)
+		for b := slotSize - 1; b >= 0; b-- {
+			ok, ck := o.kinds[b], c.kinds[b]
+			if ok == stInvalid || allowUninit && ok == stMisc {
+				continue
+			}
+			if missing {
+				return false // old used bytes cur does not have
+			}
+			if oReg != nil && cReg != nil {
+				// A spilled scalar against misc bytes (or another
+				// spilled scalar): compared as registers, so that
+				// their ids are checked.
+				if !regSafe(oReg, cReg, ids, false, unpriv) {
+					return false
 				}
-				if o.spill.t == scalar && o.spill.isConst() && o.spill.tn.v == 0 && c.kinds == [8]slotKind{stZero, stZero, stZero, stZero, stZero, stZero, stZero, stZero} {
-					continue
-				}
+				break
+			}
+			if ok == stMisc && ck == stZero {
+				continue // safe with any bytes, so with zeros
+			}
+			if ok != ck {
 				return false
 			}
-			if o.spillSize != c.spillSize || o.kinds != c.kinds || !regSafe(&o.spill, &c.spill, ids, false, unpriv) {
-				return false
+			if b != 0 {
+				continue
 			}
-			continue
-		}
-		for j, k := range o.kinds {
-			ck := c.kinds[j]
-			switch k {
-			case stInvalid, stMisc:
-				if ck == stSpill && c.spill.t != scalar {
+			switch ok {
+			case stSpill:
+				if !regSafe(&o.spill, &c.spill, ids, false, unpriv) {
 					return false
 				}
 			case stDynptr:
-				if ck != stDynptr || c.spillSize != o.spillSize {
+				if c.spillSize != o.spillSize {
 					return false
 				}
 			case stIter:
-				if ck != stIter || c.spillSize != o.spillSize || !ids.check(o.spill.refID, c.spill.refID) {
+				if c.spillSize != o.spillSize || !ids.check(o.spill.refID, c.spill.refID) {
 					return false
 				}
-			case stZero:
-				if ck == stZero {
-					continue
-				}
-				if ck == stSpill && c.spill.isConst() && c.spill.tn.v == 0 {
-					continue
-				}
-				return false
 			}
 		}
 	}

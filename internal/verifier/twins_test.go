@@ -149,6 +149,8 @@ var twinKernelMsgs = map[string]string{
 	"bad_loop_cb_data":  "invalid write to stack R2 off=0 size=8",
 	"bad_loop_for_each": "write to change key R2 not allowed",
 	"bad_loop_may_goto": "infinite loop detected",
+	// pruning.c
+	"bad_prune_scan": "BPF program is too large. Processed 1000001 insn",
 	// calls.c
 	"bad_call_stack":     "combined stack size of 2 calls is 544. Too large",
 	"bad_call_depth":     "the call stack of 9 frames is too deep",

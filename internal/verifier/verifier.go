@@ -94,6 +94,7 @@ type verifier struct {
 	subprogs []subprog
 	subAt    []int // subprog index of each slot
 	prune    []bool
+	jmpPoint []bool   // where the path's jump history records an entry
 	live     []uint16 // registers live before each slot
 	explored map[int][]*snapshot
 	worklist []pending
@@ -115,6 +116,7 @@ type verifier struct {
 	jmps          int   // jump class instructions processed
 	lastJmps      int   // jmps when the last state was saved
 	lastProcessed int   // processed when the last state was saved
+	histAt        int   // processed when the last jump history entry was counted
 	backtracked   int   // instructions precision tracking walked back
 	globalQueued  map[int]bool
 }
@@ -132,8 +134,7 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 		c.CPUs = possibleCPUs()
 		cfg = &c
 	}
-	v := &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}, globalQueued: map[int]bool{},
-		ctxAccessed: make([]bool, len(p.Insns))}
+	v := newVerifier(p, cfg)
 	defer func() {
 		if r := recover(); r != nil {
 			rj, ok := r.(rejection)
@@ -150,6 +151,12 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 	v.verifyGlobals()
 	v.checkStackDepth()
 	return &Result{Processed: v.processed, PeakStates: v.peakStates, TotalState: v.states, StackDepth: v.depths, CtxAccess: v.ctxAccessed}, nil
+}
+
+// newVerifier makes the verifier of p for cfg, before any check.
+func newVerifier(p *loader.Program, cfg *Config) *verifier {
+	return &verifier{p: p, cfg: cfg, insns: p.Insns, relocs: map[int]loader.Reloc{}, maps: map[string]*mapInfo{}, explored: map[int][]*snapshot{}, globalQueued: map[int]bool{},
+		ctxAccessed: make([]bool, len(p.Insns))}
 }
 
 // reject stops verification at the current instruction.
@@ -272,6 +279,7 @@ func (v *verifier) checkCFG() {
 	}
 	v.depths = make([]int, len(v.subprogs))
 	v.prune = make([]bool, n)
+	v.jmpPoint = make([]bool, n)
 	// Jumps stay inside their subprogram and never land in a lddw.
 	second := make([]bool, n)
 	for pc := 0; pc < n; pc++ {
@@ -289,6 +297,14 @@ func (v *verifier) checkCFG() {
 		if !(li.OpCode == asm.OpExit || li.OpCode == asm.OpJA || li.OpCode == asm.OpJA32) {
 			v.rejectAt(last, "", "the last instruction of %s is not an exit or a jump: execution would fall off its end", sp.name)
 		}
+		// Prune points where the kernel's visit_insn and
+		// visit_func_call_insn mark them: a conditional jump itself and
+		// its target, the target of a goto, the instruction after a
+		// call, a bpf-to-bpf call (and a callback's address load) with
+		// its callee's first instruction, and the calls of callback
+		// helpers and of bpf_iter_num_next. The jump points (where the
+		// kernel records the path's jump history) are the same but for
+		// conditional jumps, calls and address loads themselves.
 		for pc := sp.start; pc < sp.end; pc++ {
 			ins := v.insns[pc]
 			if ins.OpCode == asm.OpCall && ins.Src == asm.CallLocal {
@@ -298,22 +314,30 @@ func (v *verifier) checkCFG() {
 				}
 				v.subprogs[si].calls = append(v.subprogs[si].calls, v.subAt[t])
 				v.prune[pc] = true
+				v.prune[t], v.jmpPoint[t] = true, true
 			} else if ins.OpCode.IsJump() && ins.OpCode != asm.OpCall && ins.OpCode != asm.OpExit && ins.OpCode != asm.OpCallX {
 				t, _ := ins.JumpTarget(pc)
 				if t < sp.start || t >= sp.end || second[t] {
 					v.rejectAt(pc, "", "jump out of range from insn %d to %d", pc, t)
 				}
-				v.prune[t] = true
+				v.prune[t], v.jmpPoint[t] = true, true
 				if ins.OpCode != asm.OpJA && ins.OpCode != asm.OpJA32 {
-					v.prune[pc+1] = true
+					v.prune[pc] = true // also may_goto, where loops converge
 				}
 			} else if ins.OpCode == asm.OpCall && ins.Src == asm.CallHelper && isCallbackHelper(ins.Imm) {
-				v.prune[pc] = true
+				v.prune[pc], v.jmpPoint[pc] = true, true
 			} else if v.isIterNext(pc) {
 				v.prune[pc] = true
+			} else if ins.OpCode == asm.OpLoadImm64 && ins.Src == asm.PseudoFunc {
+				t := pc + 1 + int(ins.Imm)
+				v.prune[pc] = true
+				v.prune[t], v.jmpPoint[t] = true, true
+				if pc+2 < n {
+					v.prune[pc+2], v.jmpPoint[pc+2] = true, true
+				}
 			}
-			if ins.OpCode == asm.OpMayGoto {
-				v.prune[pc] = true // loops converge here
+			if (ins.OpCode == asm.OpCall || ins.OpCode == asm.OpCallX) && pc+1 < n {
+				v.prune[pc+1], v.jmpPoint[pc+1] = true, true
 			}
 			if ins.IsLoadImm64() {
 				pc++

@@ -42,6 +42,38 @@ func (c *compiler) alu(ins asm.Instruction) {
 	}
 }
 
+// zeroExtension compiles clang's zero-extension idiom at pc, "r <<= 32;
+// r >>= 32", optionally after "r = s", as one 32-bit move, and returns
+// how many instructions it took (0: the idiom is not there, or something
+// jumps into its middle).
+func (c *compiler) zeroExtension(pc int) int {
+	shift := func(at int, op asm.OpCode, dst asm.Register) bool {
+		if at >= len(c.insns) || at > pc && (c.targeted[at] || c.leaders[at] > 0) {
+			return false
+		}
+		ins := c.insns[at]
+		return alu64(ins, op, asm.SrcK) && ins.Dst == dst && ins.Imm == 32
+	}
+	ins := c.insns[pc]
+	d := ins.Dst
+	switch {
+	case alu64(ins, asm.ALUMov, asm.SrcX) && ins.Offset == 0 && ins.Src <= asm.R10 &&
+		shift(pc+1, asm.ALULsh, d) && shift(pc+2, asm.ALURsh, d):
+		c.a.Mov(W32, reg(d), reg(ins.Src))
+		return 3
+	case shift(pc, asm.ALULsh, d) && shift(pc+1, asm.ALURsh, d):
+		c.a.Mov(W32, reg(d), reg(d))
+		return 2
+	}
+	return 0
+}
+
+// alu64 says ins is the 64-bit ALU operation op with source src.
+func alu64(ins asm.Instruction, op, src asm.OpCode) bool {
+	o := ins.OpCode
+	return o.Class() == asm.ClassALU64 && o.ALUOp() == op && o.Source() == src
+}
+
 func (c *compiler) mov(w Width, ins asm.Instruction, d, s Reg, x bool) {
 	if !x {
 		if w == W64 {

@@ -181,7 +181,7 @@ type compiler struct {
 
 	targeted []bool         // slots some jump, call or function address targets
 	saves    map[int]uint16 // per function entry: the r6-r9 its calls clobber (clobbers)
-	skipNext bool           // the instruction compiled also did the next one's work
+	skip     int            // how many instructions after it the instruction compiled also did
 	indexed  []uint64
 }
 
@@ -238,8 +238,7 @@ func Compile(insns asm.Instructions, opts Options) (*Compiled, error) {
 			c.pcOff[pc+1] = -1
 			pc++
 		}
-		if c.skipNext {
-			c.skipNext = false
+		for ; c.skip > 0; c.skip-- {
 			pc++
 			c.pcOff[pc] = c.a.Len()
 			c.postOff[pc] = c.a.Len()
@@ -1043,6 +1042,10 @@ func (c *compiler) insn(pc int) bool {
 	op := ins.OpCode
 	switch op.Class() {
 	case asm.ClassALU, asm.ClassALU64:
+		if n := c.zeroExtension(pc); n > 0 {
+			c.skip = n - 1
+			break
+		}
 		c.alu(ins)
 	case asm.ClassJMP, asm.ClassJMP32:
 		c.jump(pc, ins)

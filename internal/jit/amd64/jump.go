@@ -93,7 +93,7 @@ func (c *compiler) condJump(pc int, cond Cond, target int) {
 		if ins := c.insns[next]; ins.OpCode == asm.OpJA || ins.OpCode == asm.OpJA32 {
 			if t, ok := ins.JumpTarget(next); ok {
 				c.jumpTo(cond^1, false, t)
-				c.skipNext = true
+				c.skip = 1
 				return
 			}
 		}
