@@ -163,11 +163,15 @@ func TestZeroExtension(t *testing.T) {
 	}
 	requireJIT(t)
 	const hi = "r2 = 0xfedcba9876543210 ll\n"
+	const neg = "r2 = 0x1234567887654321 ll\n" // the low half negative
 	progs := map[string]string{
 		"move and shifts": hi + "r0 = r2\nr0 <<= 32\nr0 >>= 32\nexit\n",
 		"shifts":          hi + "r0 = r2\nr0 += 1\nr0 <<= 32\nr0 >>= 32\nexit\n",
 		"other register":  hi + "r0 = r2\nr0 <<= 32\nr2 >>= 32\nr0 += r2\nexit\n",
 		"other amount":    hi + "r0 = r2\nr0 <<= 32\nr0 >>= 31\nexit\n",
+		"sign":            neg + "r0 = r2\nr0 <<= 32\nr0 s>>= 32\nexit\n",
+		"sign, shifts":    neg + "r0 = r2\nr0 += 0x1000\nr0 <<= 32\nr0 s>>= 32\nexit\n",
+		"sign, positive":  "r2 = 0x7fffffff\nr0 = r2\nr0 <<= 32\nr0 s>>= 32\nexit\n",
 		"jump into it": hi + "r0 = 0\nr3 = r2\nif r0 == 0 goto +2\nr3 <<= 32\n" +
 			"r3 >>= 32\nr0 = r3\nexit\n",
 		"jump to the second shift": hi + "r0 = r2\nif r0 != 0 goto +1\nr0 <<= 32\nr0 >>= 32\nexit\n",

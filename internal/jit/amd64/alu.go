@@ -42,10 +42,11 @@ func (c *compiler) alu(ins asm.Instruction) {
 	}
 }
 
-// zeroExtension compiles clang's zero-extension idiom at pc, "r <<= 32;
-// r >>= 32", optionally after "r = s", as one 32-bit move, and returns
-// how many instructions it took (0: the idiom is not there, or something
-// jumps into its middle).
+// zeroExtension compiles clang's extension idioms at pc, "r <<= 32;
+// r >>= 32" (zero) and "r <<= 32; r s>>= 32" (sign), optionally after
+// "r = s", as one 32-bit move or sign-extending move, and returns how
+// many instructions it took (0: no idiom there, or something jumps into
+// its middle).
 func (c *compiler) zeroExtension(pc int) int {
 	shift := func(at int, op asm.OpCode, dst asm.Register) bool {
 		if at >= len(c.insns) || at > pc && (c.targeted[at] || c.leaders[at] > 0) {
@@ -55,17 +56,22 @@ func (c *compiler) zeroExtension(pc int) int {
 		return alu64(ins, op, asm.SrcK) && ins.Dst == dst && ins.Imm == 32
 	}
 	ins := c.insns[pc]
-	d := ins.Dst
-	switch {
-	case alu64(ins, asm.ALUMov, asm.SrcX) && ins.Offset == 0 && ins.Src <= asm.R10 &&
-		shift(pc+1, asm.ALULsh, d) && shift(pc+2, asm.ALURsh, d):
-		c.a.Mov(W32, reg(d), reg(ins.Src))
-		return 3
-	case shift(pc, asm.ALULsh, d) && shift(pc+1, asm.ALURsh, d):
-		c.a.Mov(W32, reg(d), reg(d))
-		return 2
+	d, s, at := ins.Dst, ins.Dst, pc
+	if alu64(ins, asm.ALUMov, asm.SrcX) && ins.Offset == 0 && ins.Src <= asm.R10 {
+		s, at = ins.Src, pc+1
 	}
-	return 0
+	if !shift(at, asm.ALULsh, d) {
+		return 0
+	}
+	switch {
+	case shift(at+1, asm.ALURsh, d):
+		c.a.Mov(W32, reg(d), reg(s))
+	case shift(at+1, asm.ALUArsh, d):
+		c.a.Movsx(W64, W32, reg(d), reg(s))
+	default:
+		return 0
+	}
+	return at + 2 - pc
 }
 
 // alu64 says ins is the 64-bit ALU operation op with source src.
