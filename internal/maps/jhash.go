@@ -51,11 +51,9 @@ func jhashFinal(a, b, c uint32) uint32 {
 	return c
 }
 
-// jhash hashes bytes (the kernel's jhash on a little-endian machine).
-func jhash(k []byte, initval uint32) uint32 {
-	n := uint32(len(k))
-	a := jhashInitval + n + initval
-	b, c := a, a
+// jhashBlocks mixes in the 12-byte blocks of k but the last (which the
+// callers finish) and returns what is left of k.
+func jhashBlocks(k []byte, a, b, c uint32) ([]byte, uint32, uint32, uint32) {
 	for len(k) > 12 {
 		a += binary.LittleEndian.Uint32(k)
 		b += binary.LittleEndian.Uint32(k[4:])
@@ -63,6 +61,13 @@ func jhash(k []byte, initval uint32) uint32 {
 		a, b, c = jhashMix(a, b, c)
 		k = k[12:]
 	}
+	return k, a, b, c
+}
+
+// jhash hashes bytes (the kernel's jhash on a little-endian machine).
+func jhash(k []byte, initval uint32) uint32 {
+	a := jhashInitval + uint32(len(k)) + initval
+	k, a, b, c := jhashBlocks(k, a, a, a)
 	if len(k) == 0 {
 		return c
 	}
@@ -76,16 +81,8 @@ func jhash(k []byte, initval uint32) uint32 {
 
 // jhash2 hashes whole 32-bit words (len(k) a multiple of 4).
 func jhash2(k []byte, initval uint32) uint32 {
-	words := uint32(len(k) / 4)
-	a := jhashInitval + words<<2 + initval
-	b, c := a, a
-	for len(k) > 12 {
-		a += binary.LittleEndian.Uint32(k)
-		b += binary.LittleEndian.Uint32(k[4:])
-		c += binary.LittleEndian.Uint32(k[8:])
-		a, b, c = jhashMix(a, b, c)
-		k = k[12:]
-	}
+	a := jhashInitval + uint32(len(k)/4)<<2 + initval
+	k, a, b, c := jhashBlocks(k, a, a, a)
 	switch len(k) {
 	case 12:
 		c += binary.LittleEndian.Uint32(k[8:])
