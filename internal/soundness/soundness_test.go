@@ -20,9 +20,6 @@ import (
 // (the verifier was fixed), remove it here and it becomes a regression
 // test.
 var knownUnsound = map[string]string{
-	// The kernel rejects them; they run safely in gbpf.
-	"ld-imm64-dead-map-value-offset.case": "ld_imm64 map value offsets are checked only on explored paths",
-
 	// The kernel rejects it: gbpf's verifier is the more precise one
 	// and proves what the kernel cannot.
 	"neg-bounds-more-precise.case": "below a bound, the negation of a u32 is known to be 0 (the kernel keeps its unsigned bound only)",

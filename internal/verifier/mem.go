@@ -423,6 +423,15 @@ func (v *verifier) noteDepth(frame, off int) {
 func (v *verifier) checkHelperMem(regno asm.Register, size int, write, uninit bool, pktOK bool) {
 	p := v.regs()[regno]
 	if size == 0 {
+		// Even an empty access must point into the stack, not at or
+		// above the frame's top (check_stack_access_within_bounds).
+		if lo := int64(p.off) + p.smin; p.t == ptrStack && (lo < -maxStack || lo > -1) {
+			what := "read from"
+			if write {
+				what = "write to"
+			}
+			v.reject("", "invalid %s stack R%d off=%d size=0", what, regno, lo)
+		}
 		return
 	}
 	switch p.t {

@@ -215,6 +215,26 @@ func (v *verifier) setup() {
 	for name, s := range v.cfg.Maps {
 		v.maps[name] = v.newMapInfo(name, s)
 	}
+	// Direct map value addresses are resolved, and their offsets checked,
+	// for every ld_imm64 before any path is explored, dead code included
+	// (the kernel's resolve_pseudo_ldimm64).
+	for _, r := range v.p.Relocs {
+		if r.Slot < 0 || r.Slot >= n {
+			continue
+		}
+		src := v.insns[r.Slot].Src
+		m := v.maps[r.Map]
+		if m == nil || !(r.Value || src == asm.PseudoMapValue || src == asm.PseudoMapIdxValue) {
+			continue
+		}
+		const maxVarOff = 1 << 29 // BPF_MAX_VAR_OFF
+		if r.Off >= maxVarOff {
+			v.rejectAt(r.Slot, "", "direct value offset of %d is not allowed", r.Off)
+		}
+		if r.Off >= m.spec.ValueSize && m.spec.ValueSize > 0 {
+			v.rejectAt(r.Slot, "", "invalid access to map value pointer, value_size=%d off=%d", m.spec.ValueSize, r.Off)
+		}
+	}
 }
 
 func (v *verifier) newMapInfo(name string, s *maps.Spec) *mapInfo {
