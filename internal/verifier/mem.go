@@ -49,10 +49,10 @@ func (v *verifier) store(ins asm.Instruction) {
 	if ins.OpCode.Class() == asm.ClassSTX {
 		val = *v.readReg(ins.Src)
 	} else {
+		// The whole immediate, as the kernel keeps it: a narrow spill
+		// of it is cut to size when read back, and only an immediate of
+		// 0 writes zero bytes.
 		val = scalarConst(uint64(int64(ins.Imm)))
-		if size < 8 {
-			val = scalarConst(uint64(int64(ins.Imm)) & (1<<(8*size) - 1))
-		}
 	}
 	v.access(ins.Dst, int(ins.Offset), size, true, &val)
 	// Zero bytes written from a register are exact for pruning (stack
@@ -326,13 +326,17 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 			v.noteHistEntry()
 			return reg{}
 		}
-		if b == 0 && val.t == scalar && val.umax < 1<<(8*size) {
-			// A narrow scalar spill keeps its value (the kernel's
-			// save_register_state with size < 8).
+		if b == 0 && val.t == scalar && !v.cfg.Unprivileged {
+			// A narrow scalar spill keeps its value, cut to size when
+			// read back (the kernel's save_register_state with size <
+			// 8); one that does not fit loses its links.
 			if s.isSpill() {
 				s.kinds = [8]slotKind{stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc, stMisc}
 			}
 			s.spill = *val
+			if val.umax >= 1<<(8*size) {
+				s.spill.id, s.spill.delta = 0, 0
+			}
 			s.spillSize = size
 			for i := 0; i < size; i++ {
 				s.kinds[i] = stSpill
