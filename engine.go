@@ -157,6 +157,7 @@ func inlineArray(addr uint64) (jit.ArrayMap, bool) {
 		ValueSize:  spec.ValueSize,
 		Stride:     stride,
 		PerCPU:     spec.Type == maps.PerCPUArray,
+		SpinLock:   spec.HasSpinLock,
 		Values: func(cpu int) []byte {
 			v := arr.Value(0, cpu)
 			if v == nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gbpf/gbpf/internal/env"
 	"github.com/gbpf/gbpf/internal/maps"
+	"github.com/gbpf/gbpf/internal/verifier"
 )
 
 // MapUpdateFlags are the flags of Map.Update, as in cilium/ebpf.
@@ -87,6 +88,9 @@ func internalSpec(ms *ebpf.MapSpec, cpus int) (*maps.Spec, error) {
 		MaxEntries: ms.MaxEntries,
 		Flags:      ms.Flags,
 		MapExtra:   ms.MapExtra,
+	}
+	if off, ok := verifier.SpinLockOffset(ms.Value); ok {
+		s.HasSpinLock, s.SpinLockOff = true, uint32(off)
 	}
 	switch ms.Type {
 	case ebpf.PerfEventArray:

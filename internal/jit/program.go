@@ -64,6 +64,9 @@ type ArrayMap struct {
 	Values   func(cpu int) []byte
 	Writable bool
 	Name     string
+	// SpinLock: the values hold a bpf_spin_lock, which updates must not
+	// copy, so they are not inlined.
+	SpinLock bool
 }
 
 // IndexedMap is a hash map or LPM trie whose lookups the JIT inlines: the
@@ -159,7 +162,7 @@ func New(insns asm.Instructions, opts *Options) (*Program, error) {
 			if len(v0) == 0 || uint64(len(v0)) < uint64(am.MaxEntries)*uint64(am.Stride) {
 				return amd64.ArrayMap{}, false
 			}
-			a := amd64.ArrayMap{Base: addrOf(v0), MaxEntries: am.MaxEntries, Stride: am.Stride, ValueSize: am.ValueSize, Update: am.Writable && am.ValueSize > 0}
+			a := amd64.ArrayMap{Base: addrOf(v0), MaxEntries: am.MaxEntries, Stride: am.Stride, ValueSize: am.ValueSize, Update: am.Writable && am.ValueSize > 0 && !am.SpinLock}
 			if am.PerCPU {
 				a.CPUStride = uint64(am.MaxEntries) * uint64(am.Stride)
 			}

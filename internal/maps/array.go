@@ -156,7 +156,7 @@ func (a *array) ProgUpdate(key, value []byte, flags uint64, cpu int) error {
 	} else if uint(cpu) >= uint(a.cpus) {
 		return errInval
 	}
-	copy(a.slot(i, cpu)[:a.spec.ValueSize], value)
+	a.copyIn(a.slot(i, cpu)[:a.spec.ValueSize], value)
 	return nil
 }
 
@@ -176,6 +176,7 @@ func (a *array) Lookup(key, valueOut []byte) error {
 	}
 	if !a.percpu {
 		copy(valueOut, a.slot(i, 0)[:a.spec.ValueSize])
+		a.clearLock(valueOut)
 		return nil
 	}
 	// The kernel copies whole 8-byte rounded slots, padding included.
@@ -197,7 +198,7 @@ func (a *array) Update(key, value []byte, flags uint64) error {
 		return err
 	}
 	if !a.percpu {
-		copy(a.slot(i, 0)[:a.spec.ValueSize], value)
+		a.copyIn(a.slot(i, 0)[:a.spec.ValueSize], value)
 		return nil
 	}
 	for cpu := 0; cpu < a.cpus; cpu++ {

@@ -234,7 +234,7 @@ func (h *hash) ProgUpdate(key, value []byte, flags uint64, cpu int) error {
 		return errInval
 	}
 	if !h.percpu {
-		return h.upsert(k, flags, func(dst []byte) { copy(dst, value) })
+		return h.upsert(k, flags, func(dst []byte) { h.copyNew(dst, value) })
 	}
 	vs := int(h.spec.ValueSize)
 	return h.upsert(k, flags, func(dst []byte) {
@@ -279,6 +279,7 @@ func (h *hash) Lookup(key, valueOut []byte) error {
 		return errNoEnt
 	}
 	copy(valueOut, e.value)
+	h.clearLock(valueOut)
 	return nil
 }
 
@@ -293,7 +294,7 @@ func (h *hash) Update(key, value []byte, flags uint64) error {
 	if !ok || len(value) < h.HostValueSize() {
 		return errInval
 	}
-	return h.upsert(k, flags, func(dst []byte) { copy(dst, value) })
+	return h.upsert(k, flags, func(dst []byte) { h.copyNew(dst, value) })
 }
 
 func (h *hash) Delete(key []byte) error {
@@ -337,6 +338,7 @@ func (h *hash) LookupAndDelete(key, valueOut []byte) error {
 		return errNoEnt
 	}
 	copy(valueOut, e.value)
+	h.clearLock(valueOut)
 	h.remove(e)
 	return nil
 }

@@ -91,6 +91,12 @@ type Spec struct {
 	Flags      uint32
 	MapExtra   uint64 // bloom filter: number of hash functions in the low 4 bits (0 means 5)
 	InnerMap   *Spec  // template for ARRAY_OF_MAPS / HASH_OF_MAPS
+	// HasSpinLock says the value holds a struct bpf_spin_lock (from BTF)
+	// at SpinLockOff: value copies leave its 4 bytes alone, as the
+	// kernel's copy_map_value does, and only hash and array maps may
+	// have one.
+	HasSpinLock bool
+	SpinLockOff uint32
 }
 
 // Map is what every map type implements: host-side operations with bpf(2)
@@ -217,6 +223,34 @@ func (b *base) canRead() error {
 		return errPerm
 	}
 	return nil
+}
+
+// copyIn copies a value into a map's memory but not its spin lock, whose
+// word keeps what dst holds (copy_map_value).
+func (b *base) copyIn(dst, src []byte) {
+	if !b.spec.HasSpinLock {
+		copy(dst, src)
+		return
+	}
+	lo, hi := int(b.spec.SpinLockOff), int(b.spec.SpinLockOff)+4
+	copy(dst[:min(lo, len(dst))], src)
+	if hi < len(dst) && hi < len(src) {
+		copy(dst[hi:], src[hi:])
+	}
+}
+
+// copyNew fills a new element's value: its spin lock starts unlocked.
+func (b *base) copyNew(dst, src []byte) {
+	copy(dst, src)
+	b.clearLock(dst)
+}
+
+// clearLock zeroes the spin lock of a value copied out to the host
+// (check_and_init_map_value).
+func (b *base) clearLock(v []byte) {
+	if b.spec.HasSpinLock && int(b.spec.SpinLockOff)+4 <= len(v) {
+		clear(v[b.spec.SpinLockOff : b.spec.SpinLockOff+4])
+	}
 }
 
 // canWrite is the FMODE_CAN_WRITE check of updates and deletes: a frozen or

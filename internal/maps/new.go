@@ -17,6 +17,10 @@ func New(spec *Spec, cpus int) (Map, error) {
 	if spec.Flags&FlagRdonly != 0 && spec.Flags&FlagWronly != 0 {
 		return nil, errInval
 	}
+	// map_check_btf: a bpf_spin_lock only in hash and array values.
+	if spec.HasSpinLock && (spec.Type != Hash && spec.Type != Array || spec.SpinLockOff%4 != 0 || spec.SpinLockOff+4 > spec.ValueSize) {
+		return nil, errOpNotSupp
+	}
 	switch spec.Type {
 	case Array, PerCPUArray:
 		return newArray(spec, cpus)

@@ -17,7 +17,7 @@ func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
 	cfg := &Config{License: prog.License, CheckLicense: true, Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}, Frozen: map[string][]byte{}}
 	for name, ms := range spec.Maps {
 		cfg.Maps[name] = mapSpec(ms)
-		if off, ok := spinLockOffset(ms.Value); ok {
+		if off, ok := SpinLockOffset(ms.Value); ok {
 			cfg.SpinLocks[name] = off
 		}
 		if strings.HasPrefix(name, ".rodata") || ms.Flags&(1<<7) != 0 {
@@ -51,9 +51,9 @@ func mapSpec(ms *ebpf.MapSpec) *maps.Spec {
 	return s
 }
 
-// spinLockOffset finds a struct bpf_spin_lock member at the top level of
-// a map's value type.
-func spinLockOffset(t btf.Type) (int, bool) {
+// SpinLockOffset finds a struct bpf_spin_lock member at the top level of
+// a map's value type (its BTF).
+func SpinLockOffset(t btf.Type) (int, bool) {
 	st, ok := btf.UnderlyingType(t).(*btf.Struct)
 	if !ok {
 		return 0, false
