@@ -3,7 +3,6 @@ package verifier
 import (
 	"bytes"
 	"fmt"
-	"math"
 
 	"github.com/cilium/ebpf"
 	casm "github.com/cilium/ebpf/asm"
@@ -636,9 +635,9 @@ func (v *verifier) enterCallback(ins asm.Instruction, meta *callMeta) {
 	nf.regs[10].setConstVar(0)
 	switch casm.BuiltinFunc(ins.Imm) {
 	case casm.FnLoop:
+		// The index is a u32 at run time, but the kernel's
+		// set_loop_callback_state makes r1 a scalar with no bounds.
 		nf.regs[1] = unknownScalar()
-		nf.regs[1].umax = math.MaxUint32
-		nf.regs[1].sync()
 		nf.regs[2] = caller.regs[3]
 	case casm.FnForEachMapElem:
 		m := caller.regs[1].m
