@@ -53,11 +53,14 @@ func (v *verifier) explore() {
 			v.noteHistEntry()
 		}
 		v.record()
+		v.liveBegin()
 		if v.cfg.Log {
 			text, _ := asm.FormatInstruction(v.insns, v.pc, asm.SyntaxLLVM)
 			v.trail(fmt.Sprintf("%d: %s", v.pc, text))
 		}
-		if v.step() {
+		end := v.step()
+		v.liveCommit()
+		if end {
 			v.endPath()
 			return
 		}
@@ -106,6 +109,15 @@ func (v *verifier) visit() bool {
 		if s.misses > s.hits*n+n {
 			list = append(list[:i:i], list[i+1:]...)
 			v.states--
+		}
+	}
+	if v.cleanOK {
+		// clean_live_states: finished states forget their dead stack
+		// slots before they are compared.
+		for _, s := range list {
+			if s.branches == 0 && !s.cleaned && sameCallsites(s.st, v.st) {
+				v.cleanStack(s)
+			}
 		}
 	}
 	for i := len(list) - 1; i >= 0; i-- { // newest first
@@ -186,6 +198,7 @@ func (v *verifier) visit() bool {
 }
 
 func (v *verifier) endPath() {
+	v.updateStackLive()
 	for s := v.st.parent; s != nil; s = s.parent {
 		s.branches--
 		if s.branches > 0 {

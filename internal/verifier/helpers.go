@@ -675,6 +675,7 @@ func (v *verifier) dynptrArg(regno asm.Register, r *reg, init bool, argIdx int) 
 	f := v.st.frames[r.frame]
 	f.grow(off)
 	v.noteDepth(r.frame, off)
+	v.markStackRead(r.frame, off, off+2*slotSize)
 	lo, _ := f.byteAt(off)
 	hi, _ := f.byteAt(off + slotSize)
 	if init {
@@ -730,6 +731,7 @@ func (v *verifier) constMapKey(r *reg, size int) int64 {
 	if idx >= len(f.stack) {
 		return -1
 	}
+	v.markStackRead(r.frame, off, off+size)
 	s, b := f.byteAt(off)
 	zeros := 0
 	for i := b; i < slotSize && s.kinds[i] == stZero; i++ {

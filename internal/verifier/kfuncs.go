@@ -65,6 +65,7 @@ func (v *verifier) iterSlot() *slot {
 	f := v.st.frames[r.frame]
 	f.grow(off)
 	v.noteDepth(r.frame, off)
+	v.markStackRead(r.frame, off, off+slotSize)
 	s, _ := f.byteAt(off)
 	return s
 }

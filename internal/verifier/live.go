@@ -114,6 +114,7 @@ func (v *verifier) computeLiveness() {
 		}
 	}
 	v.live = live
+	v.succ = succ
 }
 
 // callUses is the registers a call reads, as the kernel's

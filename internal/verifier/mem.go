@@ -280,6 +280,9 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 		}
 		f.grow(int(lo))
 		v.noteDepth(p.frame, int(lo))
+		if !write {
+			v.markStackRead(p.frame, int(lo), int(hi))
+		}
 		for o := int(lo); o < int(hi); o++ {
 			s, b := f.byteAt(o)
 			if write {
@@ -311,6 +314,11 @@ func (v *verifier) stackAccess(regno asm.Register, p *reg, off, size int, write 
 	v.noteDepth(p.frame, o)
 	v.noteStackSlot(p.frame, o)
 	s, b := f.byteAt(o)
+	if !write {
+		v.markStackRead(p.frame, o, o+size)
+	} else if size == slotSize {
+		v.markStackWrite(p.frame, o)
+	}
 	if write {
 		f.destroyDynptr(o)
 		if val.t != scalar && size != 8 {
@@ -448,6 +456,9 @@ func (v *verifier) checkHelperMem(regno asm.Register, size int, write, uninit bo
 		}
 		f.grow(int(lo))
 		v.noteDepth(p.frame, int(lo))
+		if !write {
+			v.markStackRead(p.frame, int(lo), int(hi))
+		}
 		for o := int(lo); o < int(hi); o++ {
 			s, b := f.byteAt(o)
 			if write {

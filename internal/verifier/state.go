@@ -150,6 +150,7 @@ type snapshot struct {
 	// failed while a new state was saved (the kernel's hit_cnt and
 	// miss_cnt), to forget states that do not help.
 	hits, misses int
+	cleaned      bool // its dead stack slots were forgotten
 }
 
 func (v *verifier) regsString(f *frame) string {
@@ -202,6 +203,22 @@ func (v *verifier) stateString(s *state) string {
 // state holds few ids, so pairs in a slice beat a map.
 type idMap struct {
 	pairs [][2]uint32 // old, cur
+	tmp   uint32      // the last id given to a scalar without one
+}
+
+// checkScalar is the kernel's check_scalar_ids: a scalar without an id
+// gets a fresh one, so that it matches only a register unlinked in the
+// other state or linked to no other register there.
+func (m *idMap) checkScalar(old, cur uint32) bool {
+	if old == 0 {
+		m.tmp++
+		old = m.tmp
+	}
+	if cur == 0 {
+		m.tmp++
+		cur = m.tmp
+	}
+	return m.check(old, cur)
 }
 
 func (m *idMap) check(old, cur uint32) bool {
@@ -243,10 +260,9 @@ func regSafe(old, cur *reg, ids *idMap, exact, unpriv bool) bool {
 		if !varWithin(old, cur) {
 			return false
 		}
-		if old.id != 0 || cur.delta != 0 {
-			return old.delta == cur.delta && ids.check(old.id, cur.id)
-		}
-		return true
+		// regsafe: links (and their BPF_ADD_CONST offsets) must
+		// correspond, ids checked by check_scalar_ids.
+		return old.delta == cur.delta && ids.checkScalar(old.id, cur.id)
 	}
 	if cur.t != old.t || cur.maybeNull != old.maybeNull || cur.rdonly != old.rdonly || cur.off != old.off ||
 		cur.m != old.m || cur.frame != old.frame || cur.target != old.target || cur.memSize != old.memSize {
@@ -384,6 +400,7 @@ func (v *verifier) statesEqual(old, cur *state, pc int, exact, ranges bool) bool
 	}
 	ids := &v.ids
 	ids.pairs = ids.pairs[:0]
+	ids.tmp = v.idGen                                        // reset_idmap_scratch: fresh ids above every id in use
 	if old.lock != 0 && !ids.check(old.lock-1, cur.lock-1) { // the locked values' ids
 		return false
 	}

@@ -119,6 +119,13 @@ type verifier struct {
 	histAt        int   // processed when the last jump history entry was counted
 	backtracked   int   // instructions precision tracking walked back
 	globalQueued  map[int]bool
+	// Stack slot liveness (stacklive.go).
+	succ       [][2]int // control-flow successors of each slot within its function
+	stackLive  map[liveKey]*liveInst
+	liveCur    *liveInst // the instance the instruction being run records into
+	liveCurPC  int
+	liveWrites [maxCallFrames]uint64
+	cleanOK    bool // saved states may forget dead stack slots
 }
 
 type rejection struct{ e *Error }
@@ -147,6 +154,7 @@ func Verify(p *loader.Program, cfg *Config) (res *Result, err error) {
 	v.setup()
 	v.checkCFG()
 	v.computeLiveness()
+	v.cleanOK = v.stackCleanOK()
 	v.run()
 	v.verifyGlobals()
 	v.checkStackDepth()
