@@ -151,6 +151,8 @@ var twinKernelMsgs = map[string]string{
 	"bad_loop_may_goto": "infinite loop detected",
 	// pruning.c
 	"bad_prune_scan": "BPF program is too large. Processed 1000001 insn",
+	// tlv.c
+	"bad_tlv_walk": "R1 offset is outside of the packet",
 	// calls.c
 	"bad_call_stack":     "combined stack size of 2 calls is 544. Too large",
 	"bad_call_depth":     "the call stack of 9 frames is too deep",
