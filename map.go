@@ -14,7 +14,6 @@ import (
 
 	"github.com/gbpf/gbpf/internal/env"
 	"github.com/gbpf/gbpf/internal/maps"
-	"github.com/gbpf/gbpf/internal/verifier"
 )
 
 // MapUpdateFlags are the flags of Map.Update, as in cilium/ebpf.
@@ -89,9 +88,7 @@ func internalSpec(ms *ebpf.MapSpec, cpus int) (*maps.Spec, error) {
 		Flags:      ms.Flags,
 		MapExtra:   ms.MapExtra,
 	}
-	if off, ok := verifier.SpinLockOffset(ms.Value); ok {
-		s.HasSpinLock, s.SpinLockOff = true, uint32(off)
-	}
+	s.SpinLockOff, s.HasSpinLock = maps.SpinLockOffset(ms.Value)
 	switch ms.Type {
 	case ebpf.PerfEventArray:
 		s.KeySize, s.ValueSize = 4, 4

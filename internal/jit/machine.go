@@ -3,6 +3,7 @@
 package jit
 
 import (
+	"math"
 	"math/bits"
 	"runtime"
 	"unsafe"
@@ -287,7 +288,13 @@ func (m *Machine) clearDyn() {
 // load (amd64.Compiled.CtxOffsets) for Context.CtxVal: before a run when
 // memory changed, after helpers that may change the context, and after
 // stores into a field loads convert.
-func (m *Machine) refillCtx() {
+func (m *Machine) refillCtx() { m.refillFields(0, math.MaxUint64) }
+
+// refillFields is refillCtx for the fields overlapping [lo, hi) only:
+// after a store there into a context whose stores change nothing but the
+// bytes stored (FieldStores).
+func (m *Machine) refillFields(lo, hi uint64) {
+	in := func(off int) bool { return uint64(off) < hi && lo < uint64(off)+4 }
 	c := m.ctx
 	if c.CtxDirty != 0 {
 		m.flushCtx()
@@ -300,6 +307,9 @@ func (m *Machine) refillCtx() {
 	}
 	for _, p := range m.progs {
 		for _, off := range p.comp.CtxStoreOffsets {
+			if !in(off) {
+				continue
+			}
 			key := ^uint64(0)
 			if plain != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain {
 				if mask, ok := plain.PlainStore(off); ok {
@@ -313,6 +323,9 @@ func (m *Machine) refillCtx() {
 			c.CtxStKey[off/4] = key
 		}
 		for _, off := range p.comp.CtxOffsets {
+			if !in(off) {
+				continue
+			}
 			key := ^uint64(0)
 			if m.conv != nil && uint64(off)+4 <= m.ctxSize && !m.ctxPlain {
 				if v, ok := m.conv.LoadContext(off, 4); ok {
@@ -325,7 +338,7 @@ func (m *Machine) refillCtx() {
 		// Pointers derived from fields (packet data) are predicted to
 		// point into the region holding the field's value.
 		for i, off := range p.comp.CtxClassOffsets {
-			if off < 0 {
+			if off < 0 || !in(off) {
 				continue
 			}
 			at := -1
@@ -339,41 +352,6 @@ func (m *Machine) refillCtx() {
 				} else {
 					m.setClass(amd64.ClassCtx0+i, &m.regions[at])
 				}
-			}
-		}
-	}
-}
-
-// refillFields is refillCtx for a store into [lo, hi) of a context whose
-// stores change only the bytes stored (FieldStores): only the converted
-// fields there are computed again.
-func (m *Machine) refillFields(lo, hi uint64) {
-	c := m.ctx
-	if c.CtxDirty != 0 {
-		m.flushCtx()
-	}
-	in := func(off int) bool { return uint64(off) < hi && lo < uint64(off)+4 }
-	for _, p := range m.progs {
-		for _, off := range p.comp.CtxStoreOffsets {
-			if in(off) && c.CtxStKey[off/4] != ^uint64(0) {
-				if v, ok := m.conv.LoadContext(off, 4); ok {
-					c.CtxVal[off/4] = v
-				}
-			}
-		}
-		for _, off := range p.comp.CtxOffsets {
-			if in(off) && c.CtxKey[off/4] != ^uint64(0) {
-				if v, ok := m.conv.LoadContext(off, 4); ok {
-					c.CtxVal[off/4] = v
-				} else {
-					c.CtxKey[off/4] = ^uint64(0)
-				}
-			}
-		}
-		for _, off := range p.comp.CtxClassOffsets {
-			if off >= 0 && in(off) {
-				m.refillCtx() // a pointer field: its region may change
-				return
 			}
 		}
 	}

@@ -65,14 +65,12 @@ func newBloom(spec *Spec, cpus int) (*bloom, error) {
 // positions calls f with the value's k bit positions.
 func (b *bloom) positions(value []byte, f func(bit uint64) bool) bool {
 	v := value[:b.spec.ValueSize]
+	hash := jhash
+	if len(v)%4 == 0 {
+		hash = jhash2
+	}
 	for i := 0; i < b.k; i++ {
-		var h uint32
-		if len(v)%4 == 0 {
-			h = jhash2(v, b.seed+uint32(i))
-		} else {
-			h = jhash(v, b.seed+uint32(i))
-		}
-		if !f(uint64(h) & b.mask) {
+		if !f(uint64(hash(v, b.seed+uint32(i))) & b.mask) {
 			return false
 		}
 	}

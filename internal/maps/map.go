@@ -232,11 +232,10 @@ func (b *base) copyIn(dst, src []byte) {
 		copy(dst, src)
 		return
 	}
-	lo, hi := int(b.spec.SpinLockOff), int(b.spec.SpinLockOff)+4
-	copy(dst[:min(lo, len(dst))], src)
-	if hi < len(dst) && hi < len(src) {
-		copy(dst[hi:], src[hi:])
-	}
+	// New checked the lock lies inside the value.
+	lo := b.spec.SpinLockOff
+	copy(dst[:lo], src)
+	copy(dst[lo+4:], src[lo+4:])
 }
 
 // copyNew fills a new element's value: its spin lock starts unlocked.
@@ -248,7 +247,7 @@ func (b *base) copyNew(dst, src []byte) {
 // clearLock zeroes the spin lock of a value copied out to the host
 // (check_and_init_map_value).
 func (b *base) clearLock(v []byte) {
-	if b.spec.HasSpinLock && int(b.spec.SpinLockOff)+4 <= len(v) {
+	if b.spec.HasSpinLock {
 		clear(v[b.spec.SpinLockOff : b.spec.SpinLockOff+4])
 	}
 }

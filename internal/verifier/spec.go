@@ -4,22 +4,18 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/btf"
 
 	"github.com/gbpf/gbpf/internal/maps"
 )
 
 // ConfigFor builds the configuration for verifying prog of a collection:
 // its type, the collection's maps (with the fix-ups libbpf and cilium/ebpf
-// apply before creating them), their spin lock offsets from BTF, and the
+// apply before creating them, with their spin lock offsets from BTF) and the
 // read-only data sections.
 func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
-	cfg := &Config{License: prog.License, CheckLicense: true, Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, SpinLocks: map[string]int{}, ReadOnly: map[string]bool{}, Frozen: map[string][]byte{}}
+	cfg := &Config{License: prog.License, CheckLicense: true, Type: prog.Type, Attach: prog.AttachType, Maps: map[string]*maps.Spec{}, ReadOnly: map[string]bool{}, Frozen: map[string][]byte{}}
 	for name, ms := range spec.Maps {
 		cfg.Maps[name] = mapSpec(ms)
-		if off, ok := SpinLockOffset(ms.Value); ok {
-			cfg.SpinLocks[name] = off
-		}
 		if strings.HasPrefix(name, ".rodata") || ms.Flags&(1<<7) != 0 {
 			cfg.ReadOnly[name] = true
 		}
@@ -39,6 +35,7 @@ func ConfigFor(spec *ebpf.CollectionSpec, prog *ebpf.ProgramSpec) *Config {
 
 func mapSpec(ms *ebpf.MapSpec) *maps.Spec {
 	s := &maps.Spec{Name: ms.Name, Type: maps.Type(ms.Type), KeySize: ms.KeySize, ValueSize: ms.ValueSize, MaxEntries: ms.MaxEntries, Flags: ms.Flags}
+	s.SpinLockOff, s.HasSpinLock = maps.SpinLockOffset(ms.Value)
 	switch ms.Type {
 	case ebpf.PerfEventArray:
 		s.KeySize, s.ValueSize = 4, 4
@@ -49,19 +46,4 @@ func mapSpec(ms *ebpf.MapSpec) *maps.Spec {
 		}
 	}
 	return s
-}
-
-// SpinLockOffset finds a struct bpf_spin_lock member at the top level of
-// a map's value type (its BTF).
-func SpinLockOffset(t btf.Type) (int, bool) {
-	st, ok := btf.UnderlyingType(t).(*btf.Struct)
-	if !ok {
-		return 0, false
-	}
-	for _, m := range st.Members {
-		if s, ok := btf.UnderlyingType(m.Type).(*btf.Struct); ok && s.Name == "bpf_spin_lock" {
-			return int(m.Offset.Bytes()), true
-		}
-	}
-	return 0, false
 }

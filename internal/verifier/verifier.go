@@ -36,7 +36,6 @@ type Config struct {
 	Type         ebpf.ProgramType      // context rules, allowed helpers, return value range
 	Attach       ebpf.AttachType       // expected attach type (XDP devmap programs may read egress_ifindex)
 	Maps         map[string]*maps.Spec // the collection's maps by name (for lddw relocations)
-	SpinLocks    map[string]int        // offset of the struct bpf_spin_lock in a map's value, by map name
 	ReadOnly     map[string]bool       // maps the program may not write (.rodata, BPF_F_RDONLY_PROG)
 	Frozen       map[string][]byte     // value of read-only single-element arrays user space froze (.rodata): loads at known offsets are constants
 	Unprivileged bool                  // privileged (CAP_BPF+CAP_PERFMON) rules by default
@@ -247,8 +246,8 @@ func (v *verifier) setup() {
 
 func (v *verifier) newMapInfo(name string, s *maps.Spec) *mapInfo {
 	mi := &mapInfo{name: name, spec: s, spinLockOff: -1}
-	if off, ok := v.cfg.SpinLocks[name]; ok {
-		mi.spinLockOff = off
+	if s.HasSpinLock {
+		mi.spinLockOff = int(s.SpinLockOff)
 	}
 	const rdonlyProg = 1 << 7 // BPF_F_RDONLY_PROG
 	mi.rdonly = v.cfg.ReadOnly[name] || s.Flags&rdonlyProg != 0
